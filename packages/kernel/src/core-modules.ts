@@ -9,10 +9,12 @@ import { fileURLToPath } from "node:url";
 import { type ModuleInfo, parseModuleMetadata } from "./module/metadata.js";
 import { KERNEL_VERSION } from "./version.js";
 
+// Linux declares hashsize and expect_hashsize without MODULE_PARM_DESC, so
+// modinfo shows them as bare "name:type"; the empty descriptions keep that.
 const CORE_MODULES: Record<string, unknown>[] = [
   {
     module: "nf_conntrack",
-    description: "Netfilter connection tracking core",
+    description: "IPv4 and IPv6 connection tracking",
     license: "GPL",
     alias: ["ip_conntrack", "nf_conntrack-2", "nf_conntrack-10"],
     params: {
@@ -20,13 +22,11 @@ const CORE_MODULES: Record<string, unknown>[] = [
         type: "uint",
         perm: "0600",
         default: 0,
-        description: "Size of the conntrack hash table (0 = size from memory)",
       },
       expect_hashsize: {
         type: "uint",
         perm: "0400",
         default: 0,
-        description: "Size of the expectation hash table (0 = hashsize / 256)",
       },
       acct: {
         type: "bool",

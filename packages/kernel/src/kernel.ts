@@ -58,8 +58,9 @@ export class Kernel {
     });
     this.helpers = new HelperRegistry(this.modules);
     // Always present in a network namespace, module or not.
-    this.sysctl.register("net.ipv4.ip_forward", { value: 0, min: 0, max: 1 });
-    this.sysctl.register("net.ipv6.conf.all.forwarding", { value: 0, min: 0, max: 1 });
+    // proc_dointvec: any integer is accepted; non-zero means forwarding on.
+    this.sysctl.register("net.ipv4.ip_forward", { value: 0 });
+    this.sysctl.register("net.ipv6.conf.all.forwarding", { value: 0 });
   }
 
   now(): number {

@@ -53,7 +53,8 @@ export class SysctlTable {
     const key = normalizeKey(name);
     const e = this.lookup(key);
     if (((e.spec.mode ?? 0o644) & 0o200) === 0 || e.spec.get) {
-      throw new KernelError("EPERM", `sysctl: permission denied on key "${key}"`);
+      // Linux answers a write to a read-only net.* entry with EINVAL too.
+      throw new KernelError("EINVAL", `sysctl: setting key "${key}": Invalid argument`);
     }
     const t = text.trim();
     if (!/^-?\d+$/.test(t))

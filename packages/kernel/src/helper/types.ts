@@ -45,18 +45,31 @@ export const CtInfo = {
 export type CtInfo = (typeof CtInfo)[keyof typeof CtInfo];
 
 /**
+ * The packet as a helper sees it: the bytes plus where each layer starts.
+ * Views, not copies: a helper must not keep it beyond the call.
+ */
+export interface HelperPacket {
+  readonly data: Uint8Array;
+  readonly l3Offset: number;
+  readonly l4Offset: number;
+  /** Start of the L4 payload (TCP/UDP data) and its length. */
+  readonly payloadOffset: number;
+  readonly payloadLength: number;
+}
+
+/**
  * What a helper is given for one packet. `Pkt` and `Conn` are the
  * datapath's packet and connection types; they are parameters here so that
  * the registry does not depend on the datapath.
  */
-export type HelpFn<Pkt = unknown, Conn = unknown> = (
+export type HelpFn<Pkt = HelperPacket, Conn = unknown> = (
   pkt: Pkt,
   protoff: number,
   ct: Conn,
   ctinfo: CtInfo,
 ) => Verdict;
 
-export interface HelperSpec<Pkt = unknown, Conn = unknown> {
+export interface HelperSpec<Pkt = HelperPacket, Conn = unknown> {
   /** e.g. "ftp", or "ftp-2121" for a non-default port. */
   name: string;
   l3: L3Family;

@@ -21,7 +21,7 @@ export const INDEX_FORMAT = 1;
 export interface ModuleIndex {
   format: number;
   /** Directories searched, in order; the first module of a name wins. */
-  modulePath: string[];
+  modulePath: ModuleDir[];
   /** path → mtimeMs (-1 = absent) of every directory and package.json read. */
   stamps: Record<string, number>;
   modules: ModuleInfo[];
@@ -113,7 +113,7 @@ export function buildIndex(
   checkDependencies([...builtins, ...modules], warnings);
   return {
     format: INDEX_FORMAT,
-    modulePath: dirs.map((d) => resolve(d.path)),
+    modulePath: dirs.map((d) => ({ path: resolve(d.path), origin: d.origin })),
     stamps,
     modules,
     warnings,
@@ -151,7 +151,10 @@ function checkDependencies(all: readonly ModuleInfo[], warnings: string[]): void
 export function isStale(index: ModuleIndex, dirs: readonly ModuleDir[]): boolean {
   if (index.format !== INDEX_FORMAT) return true;
   const wanted = dirs.map((d) => resolve(d.path));
-  if (wanted.length !== index.modulePath.length || wanted.some((p, i) => p !== index.modulePath[i]))
+  if (
+    wanted.length !== index.modulePath.length ||
+    wanted.some((p, i) => p !== index.modulePath[i]?.path)
+  )
     return true;
   return Object.entries(index.stamps).some(([p, t]) => mtime(p) !== t);
 }

@@ -13,7 +13,13 @@ import type { Kernel } from "../kernel.js";
 import { configOptions, type ModprobeConfig } from "./config.js";
 import { createContext } from "./context.js";
 import { isModuleDefinition } from "./definition.js";
-import { loadOrBuildIndex, type ModuleDir, type ModuleIndex } from "./depmod.js";
+import {
+  buildIndex,
+  loadOrBuildIndex,
+  type ModuleDir,
+  type ModuleIndex,
+  saveIndex,
+} from "./depmod.js";
 import { KernelError } from "./errors.js";
 import { LoadedModule } from "./loaded-module.js";
 import type { ModuleInfo } from "./metadata.js";
@@ -57,6 +63,11 @@ export interface ProbeOptions {
 /** One step of a probe, as `modprobe -v`/`--show-depends` print it. */
 export interface ProbeStep {
   module: ModuleInfo;
+  /** modprobe.d options for this module (config order). */
+  configOptions: string;
+  /** Command-line parameters (only for the module named on the command line). */
+  cmdlineOptions: string;
+  /** Both, as the kernel parses them: config first, so the command line wins. */
   options: string;
   /** Already loaded before this probe. */
   alreadyLoaded: boolean;
@@ -72,6 +83,8 @@ export interface ProbeResult {
 }
 
 export interface RemoveOptions {
+  /** modprobe -r --first-time: fail when the module is not loaded. */
+  firstTime?: boolean;
   /** rmmod -f: remove even with references (taints R). Holders still block. */
   force?: boolean;
   dryRun?: boolean;
@@ -107,11 +120,9 @@ export class ModuleSubsystem {
 
   /** depmod: rebuild unconditionally. */
   depmod(): ModuleIndex {
-    this.idx = null;
-    const { index } = loadOrBuildIndex(null, this.opts.modulePath, this.opts.coreModules);
+    const index = buildIndex(this.opts.modulePath, this.opts.coreModules);
+    if (this.opts.indexFile !== null) saveIndex(this.opts.indexFile, index);
     this.idx = index;
-    if (this.opts.indexFile !== null)
-      loadOrBuildIndex(this.opts.indexFile, this.opts.modulePath, this.opts.coreModules);
     return index;
   }
 
@@ -130,6 +141,16 @@ export class ModuleSubsystem {
 
   get modulePath(): readonly ModuleDir[] {
     return this.opts.modulePath;
+  }
+
+  /** Adds directories to the end of the module path (the index is rebuilt on next use). */
+  addModuleDirs(dirs: readonly ModuleDir[]): void {
+    for (const d of dirs) {
+      if (!this.opts.modulePath.some((p) => p.path === d.path)) {
+        this.opts.modulePath.push(d);
+        this.idx = null;
+      }
+    }
   }
 
   /** All known modules: core first, then the index in path order. */
@@ -294,9 +315,15 @@ export class ModuleSubsystem {
     for (const p of soft.pre) sub(p, false);
     for (const d of m.depends) sub(d, true);
     planned.add(m.name);
-    const cmdline = m === target ? (opts.params ?? []).join(" ") : "";
-    const options = [configOptions(this.config, m.name), cmdline].filter((s) => s !== "").join(" ");
-    steps.push({ module: m, options, alreadyLoaded: this.find(m.name) !== undefined });
+    const cmdlineOptions = m === target ? (opts.params ?? []).map(quoteParam).join(" ") : "";
+    const configText = configOptions(this.config, m.name);
+    steps.push({
+      module: m,
+      configOptions: configText,
+      cmdlineOptions,
+      options: [configText, cmdlineOptions].filter((o) => o !== "").join(" "),
+      alreadyLoaded: this.find(m.name) !== undefined,
+    });
     for (const p of soft.post) sub(p, false);
   }
 
@@ -524,12 +551,20 @@ export class ModuleSubsystem {
    */
   removeWithDeps(nameOrAlias: string, opts: RemoveOptions = {}): string[] {
     const { modules } = this.lookup(nameOrAlias);
-    const targets = modules.length > 0 ? modules.map((m) => m.name) : [normalizeName(nameOrAlias)];
+    if (modules.length === 0) {
+      throw new ModuleError("not-found", nameOrAlias, "ENOENT", `Module ${nameOrAlias} not found.`);
+    }
+    const targets = modules.map((m) => m.name);
     const removed: string[] = [];
     for (const name of targets) {
       const mod = this.find(name);
-      if (!mod)
-        throw new ModuleError("not-loaded", name, "ENOENT", `Module ${name} is not in kernel.`);
+      if (!mod) {
+        // kmod: removing a module that is not loaded is silently fine, unless --first-time.
+        if (opts.firstTime) {
+          throw new ModuleError("not-loaded", name, "ENOENT", `Module ${name} is not in kernel.`);
+        }
+        continue;
+      }
       if (mod.refcnt > 0 || mod.holders.size > 0)
         throw new ModuleError("in-use", name, "EWOULDBLOCK", `Module ${name} is in use.`);
       const deps = [
@@ -665,6 +700,13 @@ export class ModuleSubsystem {
     }
     return { mod, spec };
   }
+}
+
+/** kmod rewrites a command-line `k=v w` as `k="v w"` so it survives re-splitting. */
+function quoteParam(p: string): string {
+  const eq = p.indexOf("=");
+  if (eq < 0 || !/\s/.test(p) || p[eq + 1] === '"' || p[eq + 1] === "'") return p;
+  return `${p.slice(0, eq + 1)}"${p.slice(eq + 1)}"`;
 }
 
 function unique<T>(xs: readonly T[]): T[] {
