@@ -7,7 +7,6 @@
  */
 import { formatParamValue, isReadable, type Kernel, KernelError } from "@ctkit/kernel";
 import type { Command, CommandContext } from "../command.js";
-import { getopt } from "../getopt.js";
 import { moduleErrorLine } from "./module-errors.js";
 
 const HELP = `Usage:
@@ -25,10 +24,11 @@ export const param: Command = {
   where: "live",
   async run(ctx: CommandContext, argv: string[]): Promise<number> {
     const kernel = ctx.kernel as Kernel;
-    const o = getopt("param", argv, []);
-    const [verb, mod, name, value] = o.rest;
+    // No options of its own: values such as "-3" are values, not options.
+    const rest = argv;
+    const [verb, mod, name, value] = rest;
     const arity: Record<string, number> = { list: 2, get: 3, set: 4 };
-    if (verb === undefined || !(verb in arity) || o.rest.length !== arity[verb]) {
+    if (verb === undefined || !(verb in arity) || rest.length !== arity[verb]) {
       ctx.io.err(
         `ctkit param: expected 'list MODULE', 'get MODULE PARAM' or 'set MODULE PARAM VALUE'\n`,
       );
