@@ -168,7 +168,7 @@ async function runDaemon(env: CliEnv, io: Io): Promise<number> {
   const kernel = new Kernel({ modulePath: effectiveModulePath(env), indexFile: indexFile(env) });
   const daemon = await startDaemon(env.stateDir, (req: Request, rio: Io) => {
     const command = findCommand(req.command);
-    if (!command || command.where !== "live") {
+    if (command?.where !== "live") {
       rio.err(`ctkit: '${req.command}' cannot run in the kernel\n`);
       return Promise.resolve(2);
     }
