@@ -1,1 +1,17 @@
-export {};
+export * from "./addr.js";
+export { readU16, readU32, writeU16, writeU32 } from "./bytes.js";
+export * from "./checksum.js";
+export * from "./decoder.js";
+export * from "./errors.js";
+export * from "./ethernet.js";
+export * from "./gre.js";
+export * from "./icmp.js";
+export * from "./ipv4.js";
+export * from "./ipv6.js";
+export * from "./l4-checksum.js";
+export * from "./pcap/index.js";
+export * from "./pptp.js";
+export * from "./protocols.js";
+export * from "./tcp.js";
+export * from "./tcp-options.js";
+export * from "./udp.js";
