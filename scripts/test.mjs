@@ -10,7 +10,10 @@ const root = new URL("..", import.meta.url).pathname;
 // Static checks first; each failing one counts as a failed test.
 let checksFailed = 0;
 for (const [what, args] of [
-  ["typecheck", [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json", "--noEmit"]],
+  [
+    "typecheck",
+    [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json", "--noEmit"],
+  ],
   ["lint", [join(root, "node_modules", "@biomejs", "biome", "bin", "biome"), "check", "."]],
 ]) {
   const r = spawnSync(process.execPath, args, { stdio: "inherit", cwd: root });
@@ -24,7 +27,14 @@ rmSync(results, { force: true });
 const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
 const run = spawnSync(
   process.execPath,
-  [vitest, "run", "--reporter=default", "--reporter=json", `--outputFile.json=${results}`, ...process.argv.slice(2)],
+  [
+    vitest,
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${results}`,
+    ...process.argv.slice(2),
+  ],
   { stdio: "inherit", cwd: root },
 );
 let passed = 0;

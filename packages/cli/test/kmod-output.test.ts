@@ -256,7 +256,7 @@ describe("sysctl and param", () => {
   it("reads and writes like procps sysctl", async () => {
     await s.run("modprobe nf_conntrack hashsize=32768");
     expect((await s.run("sysctl net.netfilter.nf_conntrack_max")).stdout).toBe(
-      "net.netfilter.nf_conntrack_max = 32768\n",
+      "net.netfilter.nf_conntrack_max = 262144\n",
     );
     expect((await s.run("sysctl -w net.ipv4.ip_forward=1")).stdout).toBe(
       "net.ipv4.ip_forward = 1\n",

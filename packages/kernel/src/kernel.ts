@@ -3,12 +3,14 @@
  * sysctls, helpers and (with the datapath) its tables. Time is virtual:
  * the clock is whatever the owner says (capture timestamps in replay).
  */
+import { Conntrack } from "./conntrack/core.js";
 import { coreModules } from "./core-modules.js";
 import { HelperRegistry } from "./helper/registry.js";
 import { KernelLog } from "./log.js";
 import { emptyConfig, type ModprobeConfig } from "./module/config.js";
 import type { ModuleDir } from "./module/depmod.js";
 import { ModuleSubsystem } from "./module/subsystem.js";
+import { HookTable } from "./net/hooks.js";
 import { SysctlTable } from "./sysctl.js";
 import { TaintSet } from "./taint.js";
 import { KERNEL_VERSION } from "./version.js";
@@ -45,6 +47,9 @@ export class Kernel {
   readonly helpers: HelperRegistry;
   readonly conntrackConfig: ConntrackConfig = { enabled: false, buckets: 0, count: () => 0 };
   readonly natConfig: NatConfig = { enabled: false };
+  /** Netfilter hook chains of this namespace. */
+  readonly hooks = new HookTable();
+  readonly conntrack: Conntrack;
   private readonly clock: () => number;
 
   constructor(opts: KernelOptions = {}) {
@@ -57,6 +62,9 @@ export class Kernel {
       coreModules: coreModules(),
     });
     this.helpers = new HelperRegistry(this.modules);
+    this.conntrack = new Conntrack(this);
+    // Unloading a helper detaches it from live connections and drops its expectations.
+    this.helpers.onUnregister((h) => this.conntrack.detachHelper(h));
     // Always present in a network namespace, module or not.
     // proc_dointvec: any integer is accepted; non-zero means forwarding on.
     this.sysctl.register("net.ipv4.ip_forward", { value: 0 });

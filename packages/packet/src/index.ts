@@ -1,4 +1,5 @@
 export * from "./addr.js";
+export * from "./build.js";
 export { readU16, readU32, writeU16, writeU32 } from "./bytes.js";
 export * from "./checksum.js";
 export * from "./decoder.js";

@@ -1,13 +1,16 @@
 /**
  * nf_conntrack: sets up connection tracking for the kernel instance (one
  * network namespace) and publishes its sysctls. Parameter semantics follow
- * Linux: hashsize picks the bucket count (nf_conntrack_max follows it),
+ * Linux: hashsize picks the bucket count, rounded up to a multiple of 512
+ * (one page of bucket heads); nf_conntrack_max is 8 × that when hashsize
+ * was given and 1 × the memory-derived default otherwise,
  * expect_hashsize defaults to hashsize/256 and bounds the expectation
  * table at four times that, and acct/tstamp/nf_conntrack_helper give the
  * defaults of the per-namespace sysctls.
  */
 import { CONNTRACK_TIMEOUTS, DEFAULT_HASHSIZE } from "../conntrack-defaults.js";
 import { defineModule } from "../module/definition.js";
+import { KernelError } from "../module/errors.js";
 
 interface Params extends Record<string, boolean | number> {
   hashsize: number;
@@ -21,9 +24,13 @@ export default defineModule<Params>({
   init(ctx) {
     const k = ctx.kernel;
     const ct = k.conntrackConfig;
-    ct.buckets = ctx.params.hashsize || DEFAULT_HASHSIZE;
+    const given = ctx.params.hashsize;
+    ct.buckets = given ? Math.ceil(given / 512) * 512 : DEFAULT_HASHSIZE;
+    // nf_conntrack_init_start: max_factor 8 for an explicit size, 1 for the default.
+    const maxFactor = given ? 8 : 1;
     const expectBuckets = ctx.params.expect_hashsize || Math.max(1, Math.floor(ct.buckets / 256));
     ct.enabled = true;
+    ct.count = () => k.conntrack.count;
     const bool = (v: boolean) => (v ? 1 : 0);
     const reg = (
       name: string,
@@ -31,12 +38,14 @@ export default defineModule<Params>({
       extra: Partial<Parameters<typeof ctx.registerSysctl>[1]> = {},
     ) => ctx.registerSysctl(`net.netfilter.${name}`, { value, min: 0, ...extra });
 
-    reg("nf_conntrack_max", ct.buckets, { max: 0x7fffffff });
+    reg("nf_conntrack_max", ct.buckets * maxFactor, { max: 0x7fffffff });
     reg("nf_conntrack_buckets", ct.buckets, {
       min: 1,
       max: 1 << 26,
       onChange: (v) => {
         ct.buckets = v;
+        // One variable in Linux: the bucket sysctl and the hashsize parameter.
+        (ctx.params as { hashsize: number }).hashsize = v;
       },
     });
     reg("nf_conntrack_count", 0, { mode: 0o444, get: () => ct.count() });
@@ -59,7 +68,8 @@ export default defineModule<Params>({
     // Writing /sys/module/nf_conntrack/parameters/hashsize resizes the table.
     if (name === "hashsize") {
       const v = value as number;
-      if (v === 0) throw new Error("hashsize must be positive");
+      // nf_conntrack_set_hashsize: a deliberate -EINVAL, not a crash (no taint).
+      if (v === 0) throw new KernelError("EINVAL", "nf_conntrack: hashsize must be positive");
       ctx.kernel.sysctl.set("net.netfilter.nf_conntrack_buckets", String(v));
     }
   },

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "./errors.js";
-import { isValidAliasText, isValidModuleName, normalizeName } from "./names.js";
+import { isValidAliasText, isValidModuleName, normalizeAlias, normalizeName } from "./names.js";
 
 export interface ConfigAlias {
   pattern: string;
@@ -81,14 +81,15 @@ export function parseConfigText(cfg: ModprobeConfig, text: string, file: string)
         if (pattern === undefined || target === undefined || words.length !== 3)
           fail("usage: alias WILDCARD MODULE");
         if (!isValidAliasText(pattern as string)) fail(`'${pattern}' is not a valid alias`);
-        cfg.aliases.push({ pattern: normalizeName(pattern as string), target: moduleArg(target) });
+        cfg.aliases.push({ pattern: normalizeAlias(pattern as string), target: moduleArg(target) });
         break;
       }
       case "options": {
         const name = moduleArg(words[1]);
-        const rest = line
-          .slice(line.indexOf(words[1] as string) + (words[1] as string).length)
-          .trim();
+        // The text after the command and the module name (searching the whole
+        // line for the name would find it inside "options" for names like "opt").
+        const afterCmd = line.slice(cmd.length).trimStart();
+        const rest = afterCmd.slice((words[1] as string).length).trim();
         const list = cfg.options.get(name) ?? [];
         if (rest !== "") list.push(rest);
         cfg.options.set(name, list);

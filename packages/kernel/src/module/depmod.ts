@@ -74,12 +74,17 @@ function packagesIn(dir: string, stamps: Record<string, number>): string[] {
   });
 }
 
+/**
+ * True when the package.json declares a module, and also when it cannot be
+ * parsed: then readModulePackage reports the broken file (MetadataError)
+ * instead of the directory being silently treated as a folder of packages.
+ */
 function hasCtkitField(pkgJson: string): boolean {
   try {
     const pkg = JSON.parse(readFileSync(pkgJson, "utf8")) as Record<string, unknown>;
     return pkg.ctkit !== undefined;
   } catch {
-    return false;
+    return true;
   }
 }
 

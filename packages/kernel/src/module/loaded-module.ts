@@ -2,7 +2,7 @@
  * A module in the kernel's module list, with the state machine and
  * reference count of struct module (UNFORMED → COMING → LIVE → GOING).
  */
-import type { TaintFlag } from "../taint.js";
+import { TAINT_FLAGS, type TaintFlag } from "../taint.js";
 import type { ModuleDefinition } from "./definition.js";
 import type { ModuleInfo } from "./metadata.js";
 import type { ParamValue } from "./params.js";
@@ -41,8 +41,10 @@ export class LoadedModule {
     return this.state === "live";
   }
 
-  /** Taint letters as /proc/modules shows them, e.g. "(OF)"; "" when clean. */
+  /** Taint letters as /proc/modules shows them, in taint-bit order, e.g. "(FO)"; "" when clean. */
   get taintText(): string {
-    return this.taints.size === 0 ? "" : `(${[...this.taints].sort().join("")})`;
+    if (this.taints.size === 0) return "";
+    const letters = [...this.taints].sort((a, b) => TAINT_FLAGS[a].bit - TAINT_FLAGS[b].bit);
+    return `(${letters.join("")})`;
   }
 }

@@ -13,6 +13,7 @@ import {
   type ParamSpec,
   type ParamType,
   type ParamValue,
+  parseParamValue,
   type ScalarType,
 } from "./params.js";
 
@@ -211,10 +212,20 @@ function checkDefault(
   field: string,
   fail: (f: string, d: string) => never,
 ): ParamValue {
+  // The value must be one the parameter could be set to: in the type's range
+  // (a byte default of 300 is refused) and a charp within 1024 bytes.
+  const settable = (x: number | string): boolean => {
+    try {
+      parseParamValue("", { ...spec, isArray: false, type: spec.element }, String(x));
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const ok = (x: unknown): boolean => {
     if (spec.element === "bool" || spec.element === "invbool") return typeof x === "boolean";
-    if (spec.element === "charp") return typeof x === "string";
-    return typeof x === "number" && Number.isInteger(x);
+    if (spec.element === "charp") return typeof x === "string" && settable(x);
+    return typeof x === "number" && Number.isInteger(x) && settable(x);
   };
   if (spec.isArray) {
     if (!Array.isArray(v) || !v.every(ok) || v.length > spec.max) {

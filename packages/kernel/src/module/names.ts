@@ -10,6 +10,28 @@ export function normalizeName(name: string): string {
   return name.replaceAll("-", "_");
 }
 
+/**
+ * kmod's alias_normalize: like normalizeName, but a bracket expression is
+ * copied as is, so the '-' of a range such as "[0-9]" stays a range.
+ */
+export function normalizeAlias(alias: string): string {
+  let out = "";
+  for (let i = 0; i < alias.length; i++) {
+    const c = alias[i] as string;
+    if (c === "[") {
+      // Same bracket extent as compileGlob: a ']' right after '[' is literal.
+      const close = alias.indexOf("]", i + 2);
+      if (close >= 0) {
+        out += alias.slice(i, close + 1);
+        i = close;
+        continue;
+      }
+    }
+    out += c === "-" ? "_" : c;
+  }
+  return out;
+}
+
 export function isValidModuleName(name: string): boolean {
   return MODULE_NAME.test(name);
 }

@@ -132,7 +132,8 @@ function parseScalar(spec: ParamSpec, text: string | null): ScalarValue {
   }
   if (text === null) throw new ParamParseError("EINVAL");
   if (type === "charp") {
-    if (text.length > CHARP_MAX) {
+    // strlen(): bytes of UTF-8, not UTF-16 code units.
+    if (Buffer.byteLength(text, "utf8") > CHARP_MAX) {
       throw new ParamParseError("ENOSPC", `${spec.name}: string parameter too long`);
     }
     return text;
@@ -140,13 +141,14 @@ function parseScalar(spec: ParamSpec, text: string | null): ScalarValue {
   return parseInteger(text, type);
 }
 
-function parseArray(moduleName: string, spec: ParamSpec, text: string | null): ScalarValue[] {
+function parseArray(spec: ParamSpec, text: string | null): ScalarValue[] {
   if (text === null) throw new ParamParseError("EINVAL");
   const items = text.split(",");
   if (items.length > spec.max) {
     throw new ParamParseError(
       "EINVAL",
-      `${moduleName}: ${spec.name}: can only take ${spec.max} arguments`,
+      // param_array() logs the parameter's name only.
+      `${spec.name}: can only take ${spec.max} arguments`,
     );
   }
   return items.map((item) => parseScalar(spec, item));
@@ -163,7 +165,7 @@ export function parseParamValue(
   text: string | null,
 ): ParamValue {
   try {
-    return spec.isArray ? parseArray(moduleName, spec, text) : parseScalar(spec, text);
+    return spec.isArray ? parseArray(spec, text) : parseScalar(spec, text);
   } catch (e) {
     if (!(e instanceof ParamParseError)) throw e;
     const lines: string[] = [];

@@ -6,6 +6,7 @@
  * present, vermagic, parameters) before the first one is loaded, and a
  * failure part-way unloads what this probe loaded.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { statSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import semver from "semver";
@@ -24,7 +25,7 @@ import { KernelError } from "./errors.js";
 import { LoadedModule } from "./loaded-module.js";
 import type { ModuleInfo } from "./metadata.js";
 import { ModuleError } from "./module-error.js";
-import { fnmatch, isValidAliasText, normalizeName } from "./names.js";
+import { fnmatch, isValidAliasText, normalizeAlias, normalizeName } from "./names.js";
 import {
   formatParamValue,
   isReadable,
@@ -90,10 +91,29 @@ export interface RemoveOptions {
   dryRun?: boolean;
 }
 
+/**
+ * What the current async call chain is in the middle of: the module inits
+ * (and request_module aliases) it was started from. Lets a module's init
+ * request modules without waiting on its own load (a deadlock), while
+ * unrelated concurrent requests still wait for each other.
+ */
+interface LoadChain {
+  inits: readonly string[];
+  requests: readonly string[];
+}
+
+const NO_CHAIN: LoadChain = { inits: [], requests: [] };
+
+/**
+ * import() caches by URL for the whole process, so the query that makes each
+ * load fresh must be unique process-wide, not per Kernel.
+ */
+let importSeq = 0;
+
 export class ModuleSubsystem {
   private readonly modules: LoadedModule[] = [];
   private readonly pending = new Map<string, Promise<void>>();
-  private readonly requesting = new Set<string>();
+  private readonly chain = new AsyncLocalStorage<LoadChain>();
   private loadSeq = 0;
   private idx: ModuleIndex | null = null;
   private config: ModprobeConfig;
@@ -177,17 +197,22 @@ export class ModuleSubsystem {
         `invalid module name '${nameOrAlias}': a module name is never a path`,
       );
     }
-    const key = normalizeName(nameOrAlias);
+    const key = normalizeAlias(nameOrAlias);
     const fromConfig = this.config.aliases
       .filter((a) => fnmatch(a.pattern, key))
       .map((a) => a.target);
     if (fromConfig.length > 0) {
-      return { modules: unique(fromConfig).flatMap((n) => this.lookup(n).modules), viaAlias: true };
+      // A config alias names a module, never another alias (kmod), so a
+      // pattern that also matches its own target cannot recurse.
+      const modules = unique(fromConfig)
+        .map((n) => this.info(n))
+        .filter((m): m is ModuleInfo => m !== undefined);
+      return { modules, viaAlias: true };
     }
     const direct = this.info(key);
     if (direct) return { modules: [direct], viaAlias: false };
     const byAlias = this.available().filter((m) =>
-      m.alias.some((a) => fnmatch(normalizeName(a), key)),
+      m.alias.some((a) => fnmatch(normalizeAlias(a), key)),
     );
     return { modules: byAlias, viaAlias: true };
   }
@@ -322,7 +347,8 @@ export class ModuleSubsystem {
       configOptions: configText,
       cmdlineOptions,
       options: [configText, cmdlineOptions].filter((o) => o !== "").join(" "),
-      alreadyLoaded: this.find(m.name) !== undefined,
+      // Only a live module counts: one still loading is waited for in insert().
+      alreadyLoaded: this.isLoaded(m.name),
     });
     for (const p of soft.post) sub(p, false);
   }
@@ -384,9 +410,21 @@ export class ModuleSubsystem {
     params: Record<string, ParamValue>,
     forced: boolean,
   ): Promise<LoadedModule | null> {
-    const inFlight = this.pending.get(info.name);
-    if (inFlight) {
+    // Wait for a load of the same module by another probe (Linux waits for a
+    // COMING module too); loop, as a failed load may be retried by a third.
+    let inFlight = this.pending.get(info.name);
+    while (inFlight) {
+      if ((this.chain.getStore() ?? NO_CHAIN).inits.includes(info.name)) {
+        // Requested from its own init: waiting would never end.
+        throw new ModuleError(
+          "insert",
+          info.name,
+          "EBUSY",
+          `${info.name}: module is still initialising (requested from its own init)`,
+        );
+      }
       await inFlight.catch(() => undefined);
+      inFlight = this.pending.get(info.name);
     }
     if (this.find(info.name)) return null;
     let done!: () => void;
@@ -415,7 +453,7 @@ export class ModuleSubsystem {
     try {
       for (const depName of info.depends) {
         const dep = this.find(depName);
-        if (!dep || !this.tryGet(dep)) {
+        if (!dep?.isLive || !this.tryGet(dep)) {
           throw new ModuleError(
             "insert",
             info.name,
@@ -449,7 +487,10 @@ export class ModuleSubsystem {
       const definition = await this.importDefinition(mod);
       mod.definition = definition;
       mod.state = "coming";
-      await definition.init(createContext(this.kernel, mod));
+      const chain = this.chain.getStore() ?? NO_CHAIN;
+      await this.chain.run({ ...chain, inits: [...chain.inits, info.name] }, () =>
+        definition.init(createContext(this.kernel, mod)),
+      );
       mod.state = "live";
       return mod;
     } catch (e) {
@@ -473,7 +514,7 @@ export class ModuleSubsystem {
   ): Promise<NonNullable<LoadedModule["definition"]>> {
     // A fresh URL per load gives every insmod fresh module-level state, as
     // a reloaded kernel module gets fresh .data.
-    const url = `${pathToFileURL(mod.info.entry).href}?ctkit-load=${mod.seq}`;
+    const url = `${pathToFileURL(mod.info.entry).href}?ctkit-load=${++importSeq}`;
     let ns: Record<string, unknown>;
     try {
       ns = (await import(url)) as Record<string, unknown>;
@@ -621,11 +662,19 @@ export class ModuleSubsystem {
   /**
    * request_module(): load whatever provides `alias`, quietly; the blacklist
    * applies (it is an alias lookup). Returns whether it loaded or was
-   * already there. Recursive requests for the same alias return false.
+   * already there. Recursive requests for the same alias (from the init of
+   * the module being loaded for it) return false; concurrent requests from
+   * unrelated callers each wait for the load and return true.
    */
   async requestModule(alias: string): Promise<boolean> {
-    if (this.requesting.has(alias)) return false;
-    this.requesting.add(alias);
+    const chain = this.chain.getStore() ?? NO_CHAIN;
+    if (chain.requests.includes(alias)) return false;
+    return this.chain.run({ ...chain, requests: [...chain.requests, alias] }, () =>
+      this.requestModuleNow(alias),
+    );
+  }
+
+  private async requestModuleNow(alias: string): Promise<boolean> {
     try {
       const r = await this.probe(alias, {});
       if (r.blacklisted) {
@@ -639,8 +688,6 @@ export class ModuleSubsystem {
         `request_module: modprobe ${alias} failed: ${(e as Error).message}`,
       );
       return false;
-    } finally {
-      this.requesting.delete(alias);
     }
   }
 

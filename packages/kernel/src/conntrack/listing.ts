@@ -1,0 +1,103 @@
+/**
+ * `conntrack -L` text, in conntrack-tools' default format
+ * (libnetfilter_conntrack's snprintf_default): protocol, timeout, state,
+ * both tuples with counters, flags, mark, helper, use.
+ */
+import { formatIpv4, formatIpv6 } from "@ctkit/packet";
+import type { Conntrack } from "./core.js";
+import type { Expectation } from "./expect.js";
+import { Ips } from "./status.js";
+import { Tuple } from "./tuple.js";
+
+const PROTO_NAMES: Record<number, string> = {
+  1: "icmp",
+  6: "tcp",
+  17: "udp",
+  33: "dccp",
+  47: "gre",
+  58: "icmpv6",
+  132: "sctp",
+  136: "udplite",
+};
+
+export function protoName(p: number): string {
+  return PROTO_NAMES[p] ?? "unknown";
+}
+
+function addrText(family: 4 | 6, words: Uint32Array): string {
+  if (family === 4) return formatIpv4(words[0] as number);
+  const b = new Uint8Array(16);
+  for (let i = 0; i < 4; i++) {
+    const w = words[i] as number;
+    b[i * 4] = w >>> 24;
+    b[i * 4 + 1] = (w >>> 16) & 0xff;
+    b[i * 4 + 2] = (w >>> 8) & 0xff;
+    b[i * 4 + 3] = w & 0xff;
+  }
+  return formatIpv6(b);
+}
+
+function tupleText(t: Tuple): string {
+  let s = `src=${addrText(t.family, t.src)} dst=${addrText(t.family, t.dst)} `;
+  if (t.proto === 6 || t.proto === 17 || t.proto === 132 || t.proto === 33 || t.proto === 136) {
+    s += `sport=${t.sport} dport=${t.dport} `;
+  } else if (t.proto === 1 || t.proto === 58) {
+    s += `type=${t.dport >>> 8} code=${t.dport & 0xff} id=${t.sport} `;
+  } else if (t.proto === 47) {
+    s += `srckey=0x${t.sport.toString(16)} dstkey=0x${t.dport.toString(16)} `;
+  }
+  return s;
+}
+
+export interface ListOptions {
+  now: number;
+  /** Show per-direction counters (net.netfilter.nf_conntrack_acct). */
+  acct: boolean;
+  /** -o extended: prefix the layer-3 protocol. */
+  extended?: boolean;
+  /** TCP state name for a slot (from the TCP tracker). */
+  tcpState?: (slot: number) => string;
+}
+
+export function connLine(ct: Conntrack, slot: number, o: ListOptions): string {
+  const t = ct.table;
+  const orig = new Tuple();
+  const repl = new Tuple();
+  t.getTuple(slot, 0, orig);
+  t.getTuple(slot, 1, repl);
+  const status = t.status[slot] as number;
+  const proto = orig.proto;
+  let s = o.extended ? `${orig.family === 4 ? "ipv4     2" : "ipv6     10"} ` : "";
+  s += `${protoName(proto).padEnd(8)} ${proto} `;
+  s += `${Math.max(0, Math.floor((t.expires[slot] as number) - o.now))} `;
+  if (proto === 6 && o.tcpState) s += `${o.tcpState(slot)} `;
+  const counters = (dir: 0 | 1) =>
+    o.acct ? `packets=${t.acct[slot * 4 + dir * 2]} bytes=${t.acct[slot * 4 + dir * 2 + 1]} ` : "";
+  s += tupleText(orig) + counters(0);
+  if ((status & Ips.SEEN_REPLY) === 0) s += "[UNREPLIED] ";
+  s += tupleText(repl) + counters(1);
+  if (status & Ips.ASSURED) s += "[ASSURED] ";
+  s += `mark=${t.mark[slot]} `;
+  const h = ct.helperOf(slot);
+  if (h) s += `helper=${h.spec.name} `;
+  s += "use=1";
+  return s;
+}
+
+/** `conntrack -L expect` line (libnetfilter_conntrack's expect snprintf). */
+export function expectLine(ct: Conntrack, e: Expectation, now: number): string {
+  const t = e.tuple;
+  const fam = t.family;
+  const mask = new Uint32Array(4);
+  mask.set(e.maskSrc);
+  const master = new Tuple();
+  ct.table.getTuple(e.master, 0, master);
+  const h = ct.helperOf(e.master);
+  let s = `${Math.max(0, Math.floor(e.expires - now))} proto=${t.proto} `;
+  s += `src=${addrText(fam, t.src)} dst=${addrText(fam, t.dst)} sport=${t.sport} dport=${t.dport} `;
+  s += `mask-src=${addrText(fam, mask)} mask-dst=${fam === 4 ? "255.255.255.255" : "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"} sport=${e.maskSport} dport=65535 `;
+  s += `master-src=${addrText(fam, master.src)} master-dst=${addrText(fam, master.dst)} sport=${master.sport} dport=${master.dport} `;
+  s += `class=${e.cls}`;
+  if (h) s += ` helper=${h.spec.name}`;
+  return s;
+}
