@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import { conntrack } from "./conntrack.js";
 import { demo } from "./demo.js";
 import { depmod } from "./depmod.js";
 import { dmesg } from "./dmesg.js";
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   param,
   dmesg,
   status,
+  conntrack,
   up,
   down,
   newHelper,

@@ -564,6 +564,21 @@ export class Conntrack implements ConntrackQuery {
     return this.table.count;
   }
 
+  /** TCP state name of a slot, for listings ("" without a TCP tracker). */
+  tcpStateName(slot: number): string {
+    return this.tcp ? this.tcp.stateName(slot) : "";
+  }
+
+  /** Confirmed, unexpired connections in id order (what conntrack -L dumps). */
+  liveSlots(now: number): number[] {
+    const t = this.table;
+    return t
+      .slots()
+      .filter(
+        (s) => ((t.status[s] as number) & Ips.CONFIRMED) !== 0 && (t.expires[s] as number) > now,
+      );
+  }
+
   // ---- helper data and expectations ----
 
   dataOf(slot: number): Record<string, unknown> {

@@ -55,8 +55,6 @@ export interface ListOptions {
   acct: boolean;
   /** -o extended: prefix the layer-3 protocol. */
   extended?: boolean;
-  /** TCP state name for a slot (from the TCP tracker). */
-  tcpState?: (slot: number) => string;
 }
 
 export function connLine(ct: Conntrack, slot: number, o: ListOptions): string {
@@ -70,7 +68,7 @@ export function connLine(ct: Conntrack, slot: number, o: ListOptions): string {
   let s = o.extended ? `${orig.family === 4 ? "ipv4     2" : "ipv6     10"} ` : "";
   s += `${protoName(proto).padEnd(8)} ${proto} `;
   s += `${Math.max(0, Math.floor((t.expires[slot] as number) - o.now))} `;
-  if (proto === 6 && o.tcpState) s += `${o.tcpState(slot)} `;
+  if (proto === 6) s += `${ct.tcpStateName(slot)} `;
   const counters = (dir: 0 | 1) =>
     o.acct ? `packets=${t.acct[slot * 4 + dir * 2]} bytes=${t.acct[slot * 4 + dir * 2 + 1]} ` : "";
   s += tupleText(orig) + counters(0);

@@ -67,10 +67,16 @@ export class HookTable {
     };
   }
 
+  /** Set by `replay --trace`: told every hook function's verdict. */
+  tracer: ((family: Family, hook: Hook, name: string, verdict: NfVerdict, skb: Skb) => void) | null = null;
+
   run(family: Family, hook: Hook, skb: Skb): NfVerdict {
     const chain = this.chains[this.index(family, hook)] as Entry[];
+    const tracer = this.tracer;
     for (let i = 0; i < chain.length; i++) {
-      const v = (chain[i] as Entry).fn(skb, hook);
+      const e = chain[i] as Entry;
+      const v = e.fn(skb, hook);
+      if (tracer !== null) tracer(family, hook, e.name, v, skb);
       if (v !== NfVerdict.ACCEPT) return v;
     }
     return NfVerdict.ACCEPT;
