@@ -3,7 +3,13 @@
 // Run from the repository root after `pnpm build`: node examples/routed/make-captures.mjs
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LinkType, buildIcmp, buildTcp, buildUdp, createPcapFile } from "../../packages/packet/dist/index.js";
+import {
+  buildIcmp,
+  buildTcp,
+  buildUdp,
+  createPcapFile,
+  LinkType,
+} from "../../packages/packet/dist/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const lan = createPcapFile(join(here, "lan-in.pcap"), { linkType: LinkType.RAW });
@@ -25,16 +31,90 @@ at(lan, buildUdp({ src: C, dst: S, sport: 40001, dport: 53, id: 1, payload: "que
 at(wan, buildUdp({ src: S, dst: C, sport: 53, dport: 40001, id: 2, ttl: 63, payload: "answer" }));
 // Ping.
 at(lan, buildIcmp({ src: C, dst: S, type: 8, id16: 0x1234, seq16: 1, id: 3, payload: "ping" }));
-at(wan, buildIcmp({ src: S, dst: C, type: 0, id16: 0x1234, seq16: 1, id: 4, ttl: 63, payload: "ping" }));
+at(
+  wan,
+  buildIcmp({ src: S, dst: C, type: 0, id16: 0x1234, seq16: 1, id: 4, ttl: 63, payload: "ping" }),
+);
 // TCP: handshake, request, response, close.
 at(lan, buildTcp({ src: C, dst: S, sport: 40002, dport: 80, seq: 1000, flags: SYN, id: 5 }));
-at(wan, buildTcp({ src: S, dst: C, sport: 80, dport: 40002, seq: 5000, ack: 1001, flags: SYN | ACK, id: 0, ttl: 63 }));
-at(lan, buildTcp({ src: C, dst: S, sport: 40002, dport: 80, seq: 1001, ack: 5001, flags: ACK, id: 6 }));
-at(lan, buildTcp({ src: C, dst: S, sport: 40002, dport: 80, seq: 1001, ack: 5001, flags: ACK | PSH, id: 7, payload: "GET / HTTP/1.0\r\n\r\n" }));
-at(wan, buildTcp({ src: S, dst: C, sport: 80, dport: 40002, seq: 5001, ack: 1019, flags: ACK | PSH, id: 1, ttl: 63, payload: "HTTP/1.0 200 OK\r\n\r\n" }));
-at(lan, buildTcp({ src: C, dst: S, sport: 40002, dport: 80, seq: 1019, ack: 5020, flags: ACK | FIN, id: 8 }));
-at(wan, buildTcp({ src: S, dst: C, sport: 80, dport: 40002, seq: 5020, ack: 1020, flags: ACK | FIN, id: 2, ttl: 63 }));
-at(lan, buildTcp({ src: C, dst: S, sport: 40002, dport: 80, seq: 1020, ack: 5021, flags: ACK, id: 9 }));
+at(
+  wan,
+  buildTcp({
+    src: S,
+    dst: C,
+    sport: 80,
+    dport: 40002,
+    seq: 5000,
+    ack: 1001,
+    flags: SYN | ACK,
+    id: 0,
+    ttl: 63,
+  }),
+);
+at(
+  lan,
+  buildTcp({ src: C, dst: S, sport: 40002, dport: 80, seq: 1001, ack: 5001, flags: ACK, id: 6 }),
+);
+at(
+  lan,
+  buildTcp({
+    src: C,
+    dst: S,
+    sport: 40002,
+    dport: 80,
+    seq: 1001,
+    ack: 5001,
+    flags: ACK | PSH,
+    id: 7,
+    payload: "GET / HTTP/1.0\r\n\r\n",
+  }),
+);
+at(
+  wan,
+  buildTcp({
+    src: S,
+    dst: C,
+    sport: 80,
+    dport: 40002,
+    seq: 5001,
+    ack: 1019,
+    flags: ACK | PSH,
+    id: 1,
+    ttl: 63,
+    payload: "HTTP/1.0 200 OK\r\n\r\n",
+  }),
+);
+at(
+  lan,
+  buildTcp({
+    src: C,
+    dst: S,
+    sport: 40002,
+    dport: 80,
+    seq: 1019,
+    ack: 5020,
+    flags: ACK | FIN,
+    id: 8,
+  }),
+);
+at(
+  wan,
+  buildTcp({
+    src: S,
+    dst: C,
+    sport: 80,
+    dport: 40002,
+    seq: 5020,
+    ack: 1020,
+    flags: ACK | FIN,
+    id: 2,
+    ttl: 63,
+  }),
+);
+at(
+  lan,
+  buildTcp({ src: C, dst: S, sport: 40002, dport: 80, seq: 1020, ack: 5021, flags: ACK, id: 9 }),
+);
 // Unsolicited from the WAN: no connection, dropped by the FORWARD policy.
 at(wan, buildUdp({ src: S, dst: C, sport: 53, dport: 40099, id: 3, ttl: 63, payload: "stray" }));
 // The server's port-unreachable about our UDP flow: RELATED, forwarded.

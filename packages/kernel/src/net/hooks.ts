@@ -68,7 +68,9 @@ export class HookTable {
   }
 
   /** Set by `replay --trace`: told every hook function's verdict. */
-  tracer: ((family: Family, hook: Hook, name: string, verdict: NfVerdict, skb: Skb) => void) | null = null;
+  tracer:
+    | ((family: Family, hook: Hook, name: string, verdict: NfVerdict, skb: Skb) => void)
+    | null = null;
 
   run(family: Family, hook: Hook, skb: Skb): NfVerdict {
     const chain = this.chains[this.index(family, hook)] as Entry[];
