@@ -106,6 +106,17 @@ describe("UDP", () => {
   });
 });
 
+describe("checksums", () => {
+  it("a bad transport checksum at PREROUTING means no connection, unless nf_conntrack_checksum=0", () => {
+    const p = udp("10.0.0.2", "192.0.2.1", 40000, 53);
+    p[27] ^= 0xff;
+    expect(forward(p, 1000)).toMatchObject({ ct: -1, bits: CtStateBit.INVALID });
+    k.sysctl.set("net.netfilter.nf_conntrack_checksum", "0");
+    k.conntrack.loadTimeouts();
+    expect(forward(p, 1000).bits).toBe(CtStateBit.NEW);
+  });
+});
+
 describe("ICMP", () => {
   it("tracks echo by id; an error quoting a tracked flow is RELATED, an unknown one INVALID", () => {
     const req = forward(

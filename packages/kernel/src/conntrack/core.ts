@@ -7,6 +7,7 @@
  * packet leaves the box, as in Linux: a packet dropped on the way takes its
  * new connection with it.
  */
+import { verifyL4Checksum } from "@ctkit/packet";
 import type { RegisteredHelper } from "../helper/registry.js";
 import { CtInfo, NF_ACCEPT } from "../helper/types.js";
 import type { Kernel } from "../kernel.js";
@@ -111,12 +112,14 @@ export class Conntrack implements ConntrackQuery {
     const h = this.kernel.hooks;
     const add = (unregister: () => void) => this.hookUnregs.push({ family, unregister });
     add(
-      h.register(family, Hook.PREROUTING, Priority.CONNTRACK, "conntrack_in", (skb) =>
-        this.in(skb),
+      h.register(family, Hook.PREROUTING, Priority.CONNTRACK, "conntrack_in", (skb, hook) =>
+        this.in(skb, hook),
       ),
     );
     add(
-      h.register(family, Hook.OUTPUT, Priority.CONNTRACK, "conntrack_local", (skb) => this.in(skb)),
+      h.register(family, Hook.OUTPUT, Priority.CONNTRACK, "conntrack_local", (skb, hook) =>
+        this.in(skb, hook),
+      ),
     );
     add(
       h.register(family, Hook.POSTROUTING, Priority.CONNTRACK_CONFIRM, "conntrack_confirm", (skb) =>
@@ -148,10 +151,22 @@ export class Conntrack implements ConntrackQuery {
     for (const l of this.listeners) l(type, slot);
   }
 
+  /** net.netfilter.nf_conntrack_checksum, cached by loadTimeouts(). */
+  private checksumCheck = true;
+
+  private checksumOk(skb: Skb): boolean {
+    const p = skb.l4Proto;
+    if (p !== 6 && p !== 17 && p !== 1 && p !== 58) return true;
+    const ip = skb.family === 4 ? skb.dec.ipv4 : skb.dec.ipv6;
+    const len = p === 17 ? skb.dec.udp.length : skb.l3Offset + skb.l3Length - skb.l4Offset;
+    return verifyL4Checksum(ip, p, skb.data, skb.l4Offset, len);
+  }
+
   /** Reads the sysctls that tune the simple trackers (called when they change). */
   loadTimeouts(): void {
     const s = this.kernel.sysctl;
     const get = (name: string, dflt: number) => (s.has(name) ? s.get(name) : dflt);
+    this.checksumCheck = get("net.netfilter.nf_conntrack_checksum", 1) === 1;
     const t = this.timeouts;
     t.udp = get("net.netfilter.nf_conntrack_udp_timeout", 30);
     t.udpStream = get("net.netfilter.nf_conntrack_udp_timeout_stream", 120);
@@ -188,12 +203,23 @@ export class Conntrack implements ConntrackQuery {
   // ---- the packet path ----
 
   /** nf_conntrack_in. */
-  in(skb: Skb): NfVerdict {
+  in(skb: Skb, hook: Hook): NfVerdict {
     if (skb.untracked) return NfVerdict.ACCEPT;
     if (skb.ct >= 0) return NfVerdict.ACCEPT; // seen already (locally generated, re-entering)
     const now = skb.time;
     const proto = skb.family === 4 ? skb.dec.ipv4.protocol : skb.dec.ipv6.upperProtocol;
     if (skb.isLaterFragment) {
+      this.stats.invalid++;
+      return NfVerdict.ACCEPT;
+    }
+    // tcp_error/udp_error/icmp_error: with nf_conntrack_checksum, a packet
+    // arriving with a bad transport checksum belongs to no connection.
+    if (
+      hook === Hook.PREROUTING &&
+      this.checksumCheck &&
+      skb.l4Proto === proto &&
+      !this.checksumOk(skb)
+    ) {
       this.stats.invalid++;
       return NfVerdict.ACCEPT;
     }
