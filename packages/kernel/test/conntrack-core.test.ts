@@ -2,7 +2,7 @@
  * Conntrack core on hand-built packets pushed through the hook chains the
  * way the router does: PREROUTING (tracking) then POSTROUTING (confirm).
  */
-import { buildIcmp, buildUdp } from "@ctkit/packet";
+import { buildIcmp, buildTcp, buildUdp } from "@ctkit/packet";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   ConnHandle,
@@ -103,6 +103,66 @@ describe("UDP", () => {
     forward(udp("10.0.0.2", "192.0.2.1", 40000, 53), 1000, false);
     expect(k.conntrack.count).toBe(0);
     expect(forward(udp("10.0.0.2", "192.0.2.1", 40000, 53), 1000).ctinfo).toBe(CtInfo.NEW);
+  });
+});
+
+describe("TCP", () => {
+  const C = "10.0.0.2";
+  const S = "192.0.2.1";
+  const tcp = (
+    src: string,
+    dst: string,
+    sport: number,
+    dport: number,
+    seq: number,
+    ack: number,
+    flags: number,
+    payload = "",
+  ) => buildTcp({ src, dst, sport, dport, seq, ack, flags, payload });
+
+  it("walks the handshake to ESTABLISHED/ASSURED and lists the state", () => {
+    const syn = forward(tcp(C, S, 40000, 80, 100, 0, 0x02), 1000);
+    expect(syn.bits).toBe(CtStateBit.NEW);
+    expect(connLine(k.conntrack, syn.ct, { now: 1000, acct: false })).toMatch(
+      /^tcp {6}6 120 SYN_SENT src=10\.0\.0\.2 .* \[UNREPLIED\] /,
+    );
+    expect(forward(tcp(S, C, 80, 40000, 500, 101, 0x12), 1000).ctinfo).toBe(
+      CtInfo.ESTABLISHED_REPLY,
+    );
+    expect(forward(tcp(C, S, 40000, 80, 101, 501, 0x10), 1000).ctinfo).toBe(CtInfo.ESTABLISHED);
+    expect(k.conntrack.table.status[syn.ct] & Ips.ASSURED).toBe(Ips.ASSURED);
+    expect(connLine(k.conntrack, syn.ct, { now: 1000, acct: false })).toBe(
+      "tcp      6 432000 ESTABLISHED src=10.0.0.2 dst=192.0.2.1 sport=40000 dport=80 src=192.0.2.1 dst=10.0.0.2 sport=80 dport=40000 [ASSURED] mark=0 use=1",
+    );
+  });
+
+  it("a mid-stream ACK is picked up with tcp_loose=1 and INVALID with tcp_loose=0", () => {
+    expect(forward(tcp(C, S, 40001, 80, 7, 9, 0x10), 1000).bits).toBe(CtStateBit.NEW);
+    k.sysctl.set("net.netfilter.nf_conntrack_tcp_loose", "0");
+    expect(forward(tcp(C, S, 40002, 80, 7, 9, 0x10), 1000)).toMatchObject({
+      ct: -1,
+      bits: CtStateBit.INVALID,
+    });
+  });
+
+  it("warns once that automatic helper assignment is off; assigns by port with nf_conntrack_helper=1", async () => {
+    k = new Kernel({
+      clock: () => 1000,
+      modulePath: [
+        { path: new URL("../../../examples", import.meta.url).pathname, origin: "path" },
+      ],
+    });
+    await k.modules.probe("nf_conntrack_sample");
+    k.conntrack.netnsGet(4);
+    const warn =
+      "nf_conntrack: default automatic helper assignment has been turned off for security reasons and CT-based  firewall rule not found. Use the iptables CT target to attach helpers instead.";
+    const a = forward(tcp(C, S, 1, 9999, 1, 0, 0x02), 1000);
+    forward(tcp(C, S, 2, 9999, 1, 0, 0x02), 1000);
+    expect(k.log.all().filter((l) => l.text === warn)).toHaveLength(1);
+    expect(k.conntrack.helperOf(a.ct)).toBeNull();
+    k.sysctl.set("net.netfilter.nf_conntrack_helper", "1");
+    const b = forward(tcp(C, S, 3, 9999, 1, 0, 0x02), 1000);
+    expect(k.conntrack.helperOf(b.ct)?.spec.name).toBe("sample");
   });
 });
 

@@ -18,6 +18,7 @@ import { ConnHandle } from "./conn-handle.js";
 import { type Expectation, ExpectFlag, expectClash, expectMatches, expectSame } from "./expect.js";
 import { packetTuple, quotedTuple } from "./extract.js";
 import { genericPacket, grePacket, icmpPacket, type SimpleTimeouts, udpPacket } from "./l4.js";
+import { TcpTracker } from "./proto-tcp-tracker.js";
 import { Ips } from "./status.js";
 import { ConnTable } from "./table.js";
 import { icmpTypeMayCreate, invertTuple, Tuple } from "./tuple.js";
@@ -56,6 +57,7 @@ export class Conntrack implements ConntrackQuery {
   private readonly users = [0, 0];
   private hookUnregs: { family: Family; unregister: () => void }[] = [];
   private tcp: L4Tracker | null = null;
+  private tcpTracker: TcpTracker | null = null;
   private readonly orig = new Tuple();
   private readonly repl = new Tuple();
   private readonly inner = new Tuple();
@@ -142,6 +144,17 @@ export class Conntrack implements ConntrackQuery {
     this.tcp = t;
   }
 
+  /** Installs Linux's TCP tracker (nf_conntrack_proto_tcp) on this table. */
+  enableTcp(): void {
+    // No kill hook: a killed connection simply expires now, so the packet
+    // being processed keeps a valid slot until it is done (as the skb's
+    // reference keeps a killed conntrack alive in Linux).
+    const tcp = new TcpTracker(this.table, { log: (line) => this.kernel.log.write("warn", line) });
+    this.tcpTracker = tcp;
+    this.tcp = tcp;
+    this.loadTimeouts();
+  }
+
   onEvent(fn: EventListener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -162,10 +175,11 @@ export class Conntrack implements ConntrackQuery {
     return verifyL4Checksum(ip, p, skb.data, skb.l4Offset, len);
   }
 
-  /** Reads the sysctls that tune the simple trackers (called when they change). */
+  /** Reads the sysctls that tune the trackers (called when they change). */
   loadTimeouts(): void {
     const s = this.kernel.sysctl;
     const get = (name: string, dflt: number) => (s.has(name) ? s.get(name) : dflt);
+    this.tcpTracker?.refresh((name) => get(name, 0));
     this.checksumCheck = get("net.netfilter.nf_conntrack_checksum", 1) === 1;
     const t = this.timeouts;
     t.udp = get("net.netfilter.nf_conntrack_udp_timeout", 30);
@@ -266,7 +280,8 @@ export class Conntrack implements ConntrackQuery {
       }
       skb.ct = slot;
       skb.ctinfo = ctinfo;
-      const verdict = this.l4Packet(slot, (v & 1) as 0 | 1, skb, ctinfo, now);
+      const dir = (v < 0 ? 0 : v & 1) as 0 | 1;
+      const verdict = this.l4Packet(slot, dir, skb, ctinfo, now);
       if (verdict === L4Verdict.REPEAT) {
         // The TCP tracker asked for a fresh connection (SYN reopening a closed one).
         this.destroy(slot);

@@ -36,7 +36,14 @@ export default defineModule<Params>({
       name: string,
       value: number,
       extra: Partial<Parameters<typeof ctx.registerSysctl>[1]> = {},
-    ) => ctx.registerSysctl(`net.netfilter.${name}`, { value, min: 0, ...extra });
+    ) =>
+      ctx.registerSysctl(`net.netfilter.${name}`, {
+        value,
+        min: 0,
+        // Trackers cache timeouts and switches: tell them about writes.
+        onChange: () => k.conntrack.loadTimeouts(),
+        ...extra,
+      });
 
     reg("nf_conntrack_max", ct.buckets * maxFactor, { max: 0x7fffffff });
     reg("nf_conntrack_buckets", ct.buckets, {
@@ -60,6 +67,7 @@ export default defineModule<Params>({
     reg("nf_conntrack_tcp_ignore_invalid_rst", 0, { max: 1 });
     reg("nf_conntrack_tcp_max_retrans", 3);
     for (const [name, seconds] of Object.entries(CONNTRACK_TIMEOUTS)) reg(name, seconds);
+    k.conntrack.enableTcp();
     ctx.onCleanup(() => {
       ct.enabled = false;
     });
