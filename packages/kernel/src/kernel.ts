@@ -11,9 +11,12 @@ import { emptyConfig, type ModprobeConfig } from "./module/config.js";
 import type { ModuleDir } from "./module/depmod.js";
 import { ModuleSubsystem } from "./module/subsystem.js";
 import { HookTable } from "./net/hooks.js";
+import { rejectWithFromName } from "./net/reject.js";
+import { NetStack } from "./net/stack.js";
 import { SysctlTable } from "./sysctl.js";
 import { TaintSet } from "./taint.js";
 import { KERNEL_VERSION } from "./version.js";
+import { Xtables } from "./xtables/xtables.js";
 
 export interface KernelOptions {
   /** Directories searched for modules, in order (see defaultModulePath). */
@@ -50,6 +53,10 @@ export class Kernel {
   /** Netfilter hook chains of this namespace. */
   readonly hooks = new HookTable();
   readonly conntrack: Conntrack;
+  /** Interfaces, routes and the packet path (the router). */
+  readonly net: NetStack;
+  /** iptables/ip6tables tables. */
+  readonly xtables: Xtables;
   private readonly clock: () => number;
 
   constructor(opts: KernelOptions = {}) {
@@ -65,13 +72,47 @@ export class Kernel {
     this.conntrack = new Conntrack(this);
     // Unloading a helper detaches it from live connections and drops its expectations.
     this.helpers.onUnregister((h) => this.conntrack.detachHelper(h));
-    // Always present in a network namespace, module or not.
-    // proc_dointvec: any integer is accepted; non-zero means forwarding on.
-    this.sysctl.register("net.ipv4.ip_forward", { value: 0 });
-    this.sysctl.register("net.ipv6.conf.all.forwarding", { value: 0 });
+    // The stack registers the namespace's net.ipv4/net.ipv6 sysctls
+    // (ip_forward included) and caches what the packet path reads.
+    this.net = new NetStack({ sysctl: this.sysctl, hooks: this.hooks, log: this.log });
+    this.xtables = new Xtables({
+      hooks: this.hooks,
+      helpers: this.helpers,
+      conntrack: this.conntrack,
+      ifname: (i) => this.net.devices.get(i)?.name,
+      reject: (skb, kind, hook) => {
+        const how = rejectWithFromName(skb.family, kind);
+        if (how !== undefined) this.net.reject(skb, how, hook);
+      },
+      log: (level, text) => this.log.write(level, text),
+    });
   }
 
   now(): number {
     return this.clock();
+  }
+
+  private readonly pending: Promise<unknown>[] = [];
+
+  /** Work started by a synchronous kernel path (an on-demand module load). */
+  defer(p: Promise<unknown>): void {
+    this.pending.push(p);
+  }
+
+  /** Waits for deferred work; admin commands call it before they return. */
+  async settle(): Promise<void> {
+    while (this.pending.length > 0) await this.pending.shift();
+  }
+
+  /**
+   * A packet arrived on interface `ifindex` (IP header at `offset`). Runs
+   * the whole path; what the router sends goes to net's transmit callback.
+   * New connections whose packets never left (dropped, or delivered
+   * nowhere) are forgotten afterwards, as the kernel frees them with the skb.
+   */
+  receive(ifindex: number, data: Uint8Array, offset: number, length: number, time: number): void {
+    this.net.receive(ifindex, data, offset, length, time);
+    this.conntrack.release(this.net.rx);
+    this.conntrack.release(this.net.tx);
   }
 }

@@ -291,7 +291,9 @@ describe("helpers and expectations", () => {
     k.hooks.run(4, Hook.PREROUTING, skb);
     k.hooks.run(4, Hook.POSTROUTING, skb);
     const master = skb.ct;
-    expect(k.conntrack.helperName(skb)).toBe("sample");
+    expect(k.conntrack.helperOf(master)?.spec.name).toBe("sample");
+    // -m helper matches the connections a helper expected, not its own.
+    expect(k.conntrack.helperName(skb)).toBeNull();
     const mod = k.modules.find("nf_conntrack_sample");
     expect(mod?.refcnt).toBe(2); // the template reference and the connection's
     expect(() => k.modules.remove("nf_conntrack_sample")).toThrow(
@@ -309,6 +311,8 @@ describe("helpers and expectations", () => {
     );
     const data = forward(udp("192.0.2.1", "10.0.0.2", 20, 6000), 1001);
     expect(data).toMatchObject({ ctinfo: CtInfo.RELATED, bits: CtStateBit.RELATED });
+    skb.ct = data.ct;
+    expect(k.conntrack.helperName(skb)).toBe("sample");
     expect(k.conntrack.table.master[data.ct]).toBe(master);
     expect(k.conntrack.expectations).toHaveLength(0);
     // One-shot: a second identical connection attempt is NEW.

@@ -6,16 +6,11 @@
 import { cpus } from "node:os";
 import type { ColdSamples } from "./cold.js";
 import { PLUGIN } from "./scenario.js";
-import { type Summary, summarize } from "./stats.js";
+import { type Ratio, ratio, type Summary, summarize } from "./stats.js";
 import { WARM_UP_ITERATIONS, type WarmSamples } from "./warm.js";
 
 /** From the issue: cold modprobe of a plugin, median, on this machine. */
 export const TARGET_COLD_MODPROBE_MS = 20;
-
-export interface Ratio {
-  median: number;
-  p90: number;
-}
 
 export interface BenchResult {
   plugin: string;
@@ -37,10 +32,6 @@ export interface BenchResult {
   };
   target: { coldModprobeMedianMs: number; measuredMs: number; pass: boolean };
   raw: { cold: ColdSamples; warm: WarmSamples };
-}
-
-function ratio(a: Summary, b: Summary): Ratio {
-  return { median: a.median / b.median, p90: a.p90 / b.p90 };
 }
 
 export function buildResult(samples: number, cold: ColdSamples, warm: WarmSamples): BenchResult {

@@ -36,3 +36,13 @@ export function summarize(values: readonly number[]): Summary {
     max: percentile(values, 100),
   };
 }
+
+/** a / b for like statistics: median with median, p90 with p90. */
+export interface Ratio {
+  median: number;
+  p90: number;
+}
+
+export function ratio(a: Summary, b: Summary): Ratio {
+  return { median: a.median / b.median, p90: a.p90 / b.p90 };
+}

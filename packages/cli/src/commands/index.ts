@@ -3,11 +3,14 @@ import { conntrack } from "./conntrack.js";
 import { demo } from "./demo.js";
 import { depmod } from "./depmod.js";
 import { dmesg } from "./dmesg.js";
+import { ip } from "./ip.js";
+import { ip6tables, iptables } from "./iptables.js";
 import { lsmod } from "./lsmod.js";
 import { modinfo } from "./modinfo.js";
 import { modprobe } from "./modprobe.js";
 import { newHelper } from "./new-helper.js";
 import { param } from "./param.js";
+import { replay } from "./replay.js";
 import { rmmod } from "./rmmod.js";
 import { status } from "./status.js";
 import { sysctl } from "./sysctl.js";
@@ -24,6 +27,10 @@ export const COMMANDS: readonly Command[] = [
   dmesg,
   status,
   conntrack,
+  ip,
+  iptables,
+  ip6tables,
+  replay,
   up,
   down,
   newHelper,

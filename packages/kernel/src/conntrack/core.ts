@@ -11,6 +11,7 @@ import { verifyL4Checksum } from "@ctkit/packet";
 import type { RegisteredHelper } from "../helper/registry.js";
 import { CtInfo, NF_ACCEPT } from "../helper/types.js";
 import type { Kernel } from "../kernel.js";
+import type { LoadedModule } from "../module/loaded-module.js";
 import { type ConntrackQuery, CtStateBit } from "../net/ct-query.js";
 import { type Family, Hook, NfVerdict, Priority } from "../net/hooks.js";
 import type { Skb } from "../net/skb.js";
@@ -92,11 +93,16 @@ export class Conntrack implements ConntrackQuery {
 
   // ---- life cycle (nf_conntrack module) ----
 
-  /** Hooks are registered while someone needs tracking (nf_ct_netns_get). */
+  /**
+   * Hooks are registered while someone needs tracking (nf_ct_netns_get).
+   * Like xt_conntrack depending on nf_conntrack, the first user loads the
+   * module (on demand) and holds a reference on it until the last one goes.
+   */
   netnsGet(family: Family): void {
     const i = family === 4 ? 0 : 1;
     this.users[i] = (this.users[i] as number) + 1;
     if (this.users[i] === 1) this.registerHooks(family);
+    if ((this.users[0] as number) + (this.users[1] as number) === 1) this.holdModule();
   }
 
   netnsPut(family: Family): void {
@@ -104,6 +110,28 @@ export class Conntrack implements ConntrackQuery {
     if ((this.users[i] as number) === 0) return;
     this.users[i] = (this.users[i] as number) - 1;
     if (this.users[i] === 0) this.unregisterHooks(family);
+    if ((this.users[0] as number) + (this.users[1] as number) === 0 && this.heldModule) {
+      this.kernel.modules.put(this.heldModule);
+      this.heldModule = null;
+    }
+  }
+
+  private heldModule: LoadedModule | null = null;
+
+  private holdModule(): void {
+    const take = () => {
+      const m = this.kernel.modules.find("nf_conntrack");
+      if (
+        m &&
+        this.heldModule === null &&
+        this.users[0] + this.users[1] > 0 &&
+        this.kernel.modules.tryGet(m)
+      ) {
+        this.heldModule = m;
+      }
+    };
+    if (this.kernel.modules.isLoaded("nf_conntrack")) take();
+    else this.kernel.defer(this.kernel.modules.requestModule("nf_conntrack").then(take));
   }
 
   isTracking(family: Family): boolean {
@@ -161,11 +189,13 @@ export class Conntrack implements ConntrackQuery {
   }
 
   private emit(type: ConntrackEvent, slot: number): void {
+    if (this.listeners.size === 0) return;
     for (const l of this.listeners) l(type, slot);
   }
 
-  /** net.netfilter.nf_conntrack_checksum, cached by loadTimeouts(). */
+  /** net.netfilter.nf_conntrack_checksum and _max, cached by loadTimeouts(). */
   private checksumCheck = true;
+  private maxConns = 0;
 
   private checksumOk(skb: Skb): boolean {
     const p = skb.l4Proto;
@@ -181,6 +211,7 @@ export class Conntrack implements ConntrackQuery {
     const get = (name: string, dflt: number) => (s.has(name) ? s.get(name) : dflt);
     this.tcpTracker?.refresh((name) => get(name, 0));
     this.checksumCheck = get("net.netfilter.nf_conntrack_checksum", 1) === 1;
+    this.maxConns = get("net.netfilter.nf_conntrack_max", 0);
     const t = this.timeouts;
     t.udp = get("net.netfilter.nf_conntrack_udp_timeout", 30);
     t.udpStream = get("net.netfilter.nf_conntrack_udp_timeout_stream", 120);
@@ -204,14 +235,23 @@ export class Conntrack implements ConntrackQuery {
     return bits;
   }
 
+  /**
+   * xt_helper looks at the helper of the connection's master: it matches
+   * the related connections a helper expected (the FTP data connection),
+   * not the control connection itself.
+   */
   helperName(skb: Skb): string | null {
     if (skb.ct < 0) return null;
-    const h = this.helpers[this.table.helper[skb.ct] as number];
+    const master = this.table.master[skb.ct] as number;
+    if (master < 0 || !this.table.isLive(master)) return null;
+    const h = this.helperOf(master);
     return h ? h.spec.name : null;
   }
 
+  /** The helper of a slot; index -1 (none) is never used as an array index (a slow path in V8). */
   helperOf(slot: number): RegisteredHelper | null {
-    return this.helpers[this.table.helper[slot] as number] ?? null;
+    const i = this.table.helper[slot] as number;
+    return i >= 0 ? (this.helpers[i] ?? null) : null;
   }
 
   // ---- the packet path ----
@@ -254,7 +294,7 @@ export class Conntrack implements ConntrackQuery {
       let slot: number;
       let ctinfo: number;
       if (v < 0) {
-        slot = this.initConn(skb, now);
+        slot = this.initConn(skb);
         if (slot === -2) {
           this.stats.drop++;
           return NfVerdict.DROP;
@@ -281,7 +321,7 @@ export class Conntrack implements ConntrackQuery {
       skb.ct = slot;
       skb.ctinfo = ctinfo;
       const dir = (v < 0 ? 0 : v & 1) as 0 | 1;
-      const verdict = this.l4Packet(slot, dir, skb, ctinfo, now);
+      const verdict = this.l4Packet(slot, dir, skb, ctinfo);
       if (verdict === L4Verdict.REPEAT) {
         // The TCP tracker asked for a fresh connection (SYN reopening a closed one).
         this.destroy(slot);
@@ -320,7 +360,8 @@ export class Conntrack implements ConntrackQuery {
     acct[a + 1] = (acct[a + 1] as number) + skb.l3Length;
   }
 
-  private l4Packet(slot: number, dir: 0 | 1, skb: Skb, ctinfo: number, now: number): number {
+  private l4Packet(slot: number, dir: 0 | 1, skb: Skb, ctinfo: number): number {
+    const now = skb.time;
     const t = this.table;
     switch (t.proto[slot]) {
       case 6:
@@ -407,11 +448,10 @@ export class Conntrack implements ConntrackQuery {
   }
 
   /** init_conntrack: a new, unconfirmed connection. -1: no connection (invalid), -2: drop (table full). */
-  private initConn(skb: Skb, now: number): number {
+  private initConn(skb: Skb): number {
+    const now = skb.time;
     if (!invertTuple(this.orig, this.repl)) return -1;
-    const max = this.kernel.sysctl.has("net.netfilter.nf_conntrack_max")
-      ? this.kernel.sysctl.get("net.netfilter.nf_conntrack_max")
-      : 0;
+    const max = this.maxConns;
     if (max > 0 && this.table.count >= max && !this.earlyDrop(now)) {
       this.kernel.log.write("warn", "nf_conntrack: nf_conntrack: table full, dropping packet");
       return -2;
@@ -465,7 +505,7 @@ export class Conntrack implements ConntrackQuery {
     if (h === undefined && !tmpl) {
       const l3 = skb.family === 4 ? "ipv4" : "ipv6";
       const l4 = this.orig.proto === 6 ? "tcp" : this.orig.proto === 17 ? "udp" : null;
-      if (l4 !== null) {
+      if (l4 !== null && this.kernel.helpers.list().length > 0) {
         const byPort = this.kernel.helpers.findByPort(l3, l4, this.repl.sport);
         if (byPort) {
           const auto =
@@ -498,7 +538,7 @@ export class Conntrack implements ConntrackQuery {
     const slot = skb.ct;
     if (slot < 0) return NfVerdict.ACCEPT;
     const t = this.table;
-    const h = this.helpers[t.helper[slot] as number];
+    const h = this.helperOf(slot);
     if (h && skb.ctinfo !== CtInfo.RELATED_REPLY) {
       let v: number;
       try {
@@ -515,7 +555,10 @@ export class Conntrack implements ConntrackQuery {
       }
     }
     const st = t.status[slot] as number;
-    if ((st & Ips.CONFIRMED) === 0) {
+    // A reply-direction packet on an unconfirmed connection is one attached
+    // to it (an ICMP error or RST answering its first packet): it must not
+    // confirm the connection, as __nf_conntrack_confirm refuses it.
+    if ((st & Ips.CONFIRMED) === 0 && skb.ctinfo < IP_CT_IS_REPLY) {
       t.status[slot] = st | Ips.CONFIRMED;
       t.insert(slot);
       this.stats.insert++;
@@ -547,8 +590,7 @@ export class Conntrack implements ConntrackQuery {
   }
 
   private dropHelper(slot: number): void {
-    const idx = this.table.helper[slot] as number;
-    const h = this.helpers[idx];
+    const h = this.helperOf(slot);
     if (!h) return;
     try {
       if (h.spec.destroy) {
@@ -638,7 +680,7 @@ export class Conntrack implements ConntrackQuery {
    */
   expectRelated(exp: Expectation, now: number): 0 | ExpectError {
     const t = this.table;
-    const h = this.helpers[t.helper[exp.master] as number];
+    const h = this.helperOf(exp.master);
     if (!h) return "ESHUTDOWN";
     for (let i = 0; i < this.expectations.length; i++) {
       const e = this.expectations[i] as Expectation;

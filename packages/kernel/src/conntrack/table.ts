@@ -170,8 +170,8 @@ export class ConnTable {
     h = mix(h, ports);
     h ^= h >>> 16;
     h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    return h >>> 0;
+    // Stays a small integer (no boxing); callers mask it anyway.
+    return h ^ (h >>> 13);
   }
 
   private slotHash(v: number): number {
@@ -184,8 +184,8 @@ export class ConnTable {
     h = mix(h, this.ports[s * 2 + dir] as number);
     h ^= h >>> 16;
     h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    return h >>> 0;
+    // Stays a small integer (no boxing); callers mask it anyway.
+    return h ^ (h >>> 13);
   }
 
   private hashPlace(v: number): void {

@@ -135,10 +135,11 @@ export class HelperRegistry {
 
   /** Legacy port-based lookup (nf_conntrack_helper=1). */
   findByPort(l3: L3Family, l4: L4Name, port: number): RegisteredHelper | undefined {
-    return this.helpers.find(
-      (h) =>
-        h.spec.port === port && h.spec.l4 === l4 && (h.spec.l3 === "unspec" || h.spec.l3 === l3),
-    );
+    for (const h of this.helpers) {
+      if (h.spec.port === port && h.spec.l4 === l4 && (h.spec.l3 === "unspec" || h.spec.l3 === l3))
+        return h;
+    }
+    return undefined;
   }
 
   findNat(modName: string): RegisteredNatHelper | undefined {

@@ -80,8 +80,21 @@ export class Skb implements HelperPacket {
     this.l4Proto = d.transportProtocol;
     if (d.ipVersion === 4) {
       this.family = 4;
-      this.saddr4 = d.ipv4.source;
-      this.daddr4 = d.ipv4.destination;
+      // Read inline: the getters' results above 2^31 would be boxed per packet.
+      const b = this.data;
+      const o = this.l3Offset;
+      this.saddr4 =
+        (((b[o + 12] as number) << 24) |
+          ((b[o + 13] as number) << 16) |
+          ((b[o + 14] as number) << 8) |
+          (b[o + 15] as number)) >>>
+        0;
+      this.daddr4 =
+        (((b[o + 16] as number) << 24) |
+          ((b[o + 17] as number) << 16) |
+          ((b[o + 18] as number) << 8) |
+          (b[o + 19] as number)) >>>
+        0;
       this.l3Length = d.ipv4.length;
       this.isLaterFragment = d.ipv4.fragmentOffset !== 0;
     } else {
