@@ -6,7 +6,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatIpv4, openCapture, PacketDecoder } from "@ctkit/packet";
+import {
+  buildTcp,
+  createPcapFile,
+  formatIpv4,
+  LinkType,
+  openCapture,
+  PacketDecoder,
+} from "@ctkit/packet";
 import { afterAll, describe, expect, it } from "vitest";
 import { BufferIo, runCli } from "../dist/index.js";
 import { repoRoot } from "./harness.js";
@@ -98,6 +105,49 @@ describe("ctkit replay", () => {
     );
     expect(r.stdout).toMatch(
       /#13 [^\n]*\n {4}ipv4 PREROUTING conntrack_in: ACCEPT ct=\d+ ctinfo=2\n {4}ipv4 FORWARD iptable_filter: DROP/,
+    );
+  });
+
+  it("loads a helper on demand for a CT rule; the rule and the connection hold it", async () => {
+    const dir = mkdtempSync(join(out, "helper-"));
+    writeFileSync(
+      join(dir, "setup"),
+      "ip addr add 10.0.0.1/24 dev lan\nip addr add 198.51.100.1/24 dev wan\nsysctl -w net.ipv4.ip_forward=1\niptables -t raw -A PREROUTING -p tcp --dport 9999 -j CT --helper sample\n",
+    );
+    const w = createPcapFile(join(dir, "lan.pcap"), { linkType: LinkType.RAW });
+    w.writePacket(
+      1,
+      0,
+      buildTcp({
+        src: "10.0.0.2",
+        dst: "198.51.100.9",
+        sport: 1000,
+        dport: 9999,
+        seq: 1,
+        flags: 0x02,
+      }),
+    );
+    w.close();
+    const r = await ctkit(
+      "--module-dir",
+      join(repoRoot, "examples"),
+      "replay",
+      join(dir, "setup"),
+      "--in",
+      `lan=${join(dir, "lan.pcap")}`,
+      "--out-dir",
+      dir,
+    );
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, "conntrack.txt"), "utf8")).toContain(
+      "SYN_SENT src=10.0.0.2 dst=198.51.100.9 sport=1000 dport=9999 [UNREPLIED]",
+    );
+    expect(readFileSync(join(dir, "conntrack.txt"), "utf8")).toContain(" helper=sample use=1\n");
+    const lsmod = readFileSync(join(dir, "lsmod.txt"), "utf8").split("\n");
+    expect(lsmod[1]).toMatch(/^nf_conntrack_sample +\d+ {2}2$/);
+    expect(lsmod[2]).toMatch(/^nf_conntrack +\d+ {2}2 nf_conntrack_sample$/);
+    expect(readFileSync(join(dir, "iptables.txt"), "utf8")).toContain(
+      "    pkts      bytes target     prot opt in     out     source               destination         ",
     );
   });
 

@@ -20,6 +20,7 @@ import { runScript } from "../replay/script.js";
 import { executeInKernel } from "../run.js";
 import { CONNTRACK_VERSION } from "./conntrack.js";
 import { findCommand } from "./index.js";
+import { lsmodText } from "./lsmod.js";
 
 const HELP = `Usage:
 \tctkit replay SETUP --in IF=FILE [--in IF=FILE ...] --out-dir OUT [--trace] [--json]
@@ -28,7 +29,7 @@ SETUP is a file of Linux admin commands, one per line ('#' comments):
   modprobe ..., rmmod ..., iptables/ip6tables ...
 Each --in gives what arrived on interface IF (pcap or pcapng; Ethernet, raw IP
 or Linux cooked). OUT/IF-out.pcap receives what the router sent on IF; OUT also
-gets conntrack.txt, expect.txt and summary.json.
+gets conntrack.txt, expect.txt, lsmod.txt, iptables.txt (counters) and summary.json.
 Options:
 \t--trace      print each packet's path through the hooks, its connection and verdict
 \t--json       print the summary as JSON
@@ -172,6 +173,18 @@ export const replay: Command = {
     const exps = ct.expectations.filter((e) => e.expires > now).map((e) => expectLine(ct, e, now));
     writeFileSync(join(out, "conntrack.txt"), lines.map((l) => `${l}\n`).join(""));
     writeFileSync(join(out, "expect.txt"), exps.map((l) => `${l}\n`).join(""));
+    writeFileSync(join(out, "lsmod.txt"), lsmodText(kernel));
+    let counters = "";
+    for (const [family, prog] of [
+      [4, "iptables"],
+      [6, "ip6tables"],
+    ] as const) {
+      for (const table of ["raw", "mangle", "nat", "filter"]) {
+        const r = await kernel.xtables.apply(family, ["-t", table, "-L", "-n", "-v", "-x"]);
+        counters += `# ${prog} -t ${table} -L -n -v -x\n${r.stdout}`;
+      }
+    }
+    writeFileSync(join(out, "iptables.txt"), counters);
     const summary = {
       packets,
       skipped,
