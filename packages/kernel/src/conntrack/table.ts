@@ -127,11 +127,26 @@ export class ConnTable {
     return s >= 0 && s < this.capacity && this.id[s] !== 0;
   }
 
+  /** Reserves room for `n` connections up front (nf_conntrack hashsize given), sparing rehashes later. */
+  reserve(n: number): void {
+    if (n > this.capacity) this.grow(nextPow2(n));
+  }
+
   /** Stores a direction's tuple in slot s. */
   setTuple(s: number, dir: 0 | 1, t: Tuple): void {
     const base = s * ADDR_STRIDE + dir * 8;
-    this.addr.set(t.src, base);
-    this.addr.set(t.dst, base + 4);
+    // Plain stores: TypedArray.set costs more than eight of them.
+    const a = this.addr;
+    const src = t.src;
+    const dst = t.dst;
+    a[base] = src[0] as number;
+    a[base + 1] = src[1] as number;
+    a[base + 2] = src[2] as number;
+    a[base + 3] = src[3] as number;
+    a[base + 4] = dst[0] as number;
+    a[base + 5] = dst[1] as number;
+    a[base + 6] = dst[2] as number;
+    a[base + 7] = dst[3] as number;
     this.ports[s * 2 + dir] = ((t.sport & 0xffff) << 16) | (t.dport & 0xffff);
     this.family[s] = t.family;
     this.proto[s] = t.proto;

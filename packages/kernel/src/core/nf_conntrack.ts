@@ -67,6 +67,8 @@ export default defineModule<Params>({
     reg("nf_conntrack_tcp_ignore_invalid_rst", 0, { max: 1 });
     reg("nf_conntrack_tcp_max_retrans", 3);
     for (const [name, seconds] of Object.entries(CONNTRACK_TIMEOUTS)) reg(name, seconds);
+    // An explicit hashsize sizes the table up front, as Linux allocates its buckets.
+    if (given) k.conntrack.table.reserve(Math.min(ct.buckets, 1 << 22));
     k.conntrack.enableTcp();
     ctx.onCleanup(() => {
       ct.enabled = false;

@@ -124,29 +124,16 @@ export class ClassicPcapReader extends PacketReader {
     const size = source.size;
     const at = this.position;
     if (at >= size) return false;
-    if (at + PCAP_RECORD_HEADER_LENGTH > size) {
-      throw new PcapFormatError(
-        `pcap: truncated record header at offset ${at} (file ends at ${size})`,
-        at,
-      );
-    }
+    if (at + PCAP_RECORD_HEADER_LENGTH > size) throw truncatedHeader(at, size);
     let i = source.fetch(at, PCAP_RECORD_HEADER_LENGTH);
     let view = source.view;
     const le = this.header.littleEndian;
     const capturedLength = view.getUint32(i + 8, le);
     if (capturedLength > this.maxCapturedLength) {
-      throw new PcapFormatError(
-        `pcap: record at offset ${at} has caplen ${capturedLength}, more than the maximum ${this.maxCapturedLength}`,
-        at,
-      );
+      throw oversized(at, capturedLength, this.maxCapturedLength);
     }
     const end = at + PCAP_RECORD_HEADER_LENGTH + capturedLength;
-    if (end > size) {
-      throw new PcapFormatError(
-        `pcap: truncated record data at offset ${at}: caplen ${capturedLength} needs bytes up to ${end} (file ends at ${size})`,
-        at,
-      );
-    }
+    if (end > size) throw truncatedData(at, capturedLength, end, size);
     i = source.fetch(at, PCAP_RECORD_HEADER_LENGTH + capturedLength);
     view = source.view;
     this.tsSec = view.getUint32(i, le);
@@ -160,4 +147,27 @@ export class ClassicPcapReader extends PacketReader {
     this.position = end;
     return true;
   }
+}
+
+// The errors of next() are built out of line: template literals inside the
+// per-packet function made V8 allocate on every call, error or not.
+function truncatedHeader(at: number, size: number): PcapFormatError {
+  return new PcapFormatError(
+    `pcap: truncated record header at offset ${at} (file ends at ${size})`,
+    at,
+  );
+}
+
+function oversized(at: number, caplen: number, max: number): PcapFormatError {
+  return new PcapFormatError(
+    `pcap: record at offset ${at} has caplen ${caplen}, more than the maximum ${max}`,
+    at,
+  );
+}
+
+function truncatedData(at: number, caplen: number, end: number, size: number): PcapFormatError {
+  return new PcapFormatError(
+    `pcap: truncated record data at offset ${at}: caplen ${caplen} needs bytes up to ${end} (file ends at ${size})`,
+    at,
+  );
 }
