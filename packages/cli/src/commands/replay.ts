@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { connLine, expectLine, HOOK_NAMES, Kernel, type NfVerdict } from "@ctkit/kernel";
+import { connLine, eventLine, expectLine, HOOK_NAMES, Kernel, type NfVerdict } from "@ctkit/kernel";
 import { EtherType, formatTimestamp, openCapture } from "@ctkit/packet";
 import type { Command, CommandContext } from "../command.js";
 import { effectiveModulePath } from "../env.js";
@@ -29,7 +29,8 @@ SETUP is a file of Linux admin commands, one per line ('#' comments):
   modprobe ..., rmmod ..., iptables/ip6tables ...
 Each --in gives what arrived on interface IF (pcap or pcapng; Ethernet, raw IP
 or Linux cooked). OUT/IF-out.pcap receives what the router sent on IF; OUT also
-gets conntrack.txt, expect.txt, lsmod.txt, iptables.txt (counters) and summary.json.
+gets conntrack.txt and expect.txt (conntrack -L format; both in conntrack.json),
+events.txt (conntrack -E format), lsmod.txt, iptables.txt (counters) and summary.json.
 Options:
 \t--trace      print each packet's path through the hooks, its connection and verdict
 \t--json       print the summary as JSON
@@ -126,6 +127,16 @@ export const replay: Command = {
         );
       };
     }
+    // conntrack -E, for the whole replay: OUT/events.txt (and the trace).
+    const events: string[] = [];
+    const acctOn = () =>
+      kernel.sysctl.has("net.netfilter.nf_conntrack_acct") &&
+      kernel.sysctl.get("net.netfilter.nf_conntrack_acct") === 1;
+    kernel.conntrack.onEvent((type, slot) => {
+      const line = eventLine(kernel.conntrack, type, slot, { now, acct: acctOn() });
+      events.push(line);
+      if (trace) ctx.io.out(`    event ${line.trimStart()}\n`);
+    });
     const progress = new Progress(
       ctx.io,
       o.flags.progress === true || ctx.io.isTTY,
@@ -173,6 +184,11 @@ export const replay: Command = {
     const exps = ct.expectations.filter((e) => e.expires > now).map((e) => expectLine(ct, e, now));
     writeFileSync(join(out, "conntrack.txt"), lines.map((l) => `${l}\n`).join(""));
     writeFileSync(join(out, "expect.txt"), exps.map((l) => `${l}\n`).join(""));
+    writeFileSync(join(out, "events.txt"), events.map((l) => `${l}\n`).join(""));
+    writeFileSync(
+      join(out, "conntrack.json"),
+      `${JSON.stringify({ conntrack: lines, expect: exps }, null, 2)}\n`,
+    );
     writeFileSync(join(out, "lsmod.txt"), lsmodText(kernel));
     let counters = "";
     for (const [family, prog] of [

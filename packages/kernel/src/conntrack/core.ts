@@ -117,6 +117,8 @@ export class Conntrack implements ConntrackQuery {
   }
 
   private heldModule: LoadedModule | null = null;
+  /** Connection whose state changed with the current packet (cached UPDATE event). */
+  private updated = -1;
 
   private holdModule(): void {
     const take = () => {
@@ -177,7 +179,12 @@ export class Conntrack implements ConntrackQuery {
     // No kill hook: a killed connection simply expires now, so the packet
     // being processed keeps a valid slot until it is done (as the skb's
     // reference keeps a killed conntrack alive in Linux).
-    const tcp = new TcpTracker(this.table, { log: (line) => this.kernel.log.write("warn", line) });
+    const tcp = new TcpTracker(this.table, {
+      log: (line) => this.kernel.log.write("warn", line),
+      stateChanged: (slot) => {
+        this.updated = slot;
+      },
+    });
     this.tcpTracker = tcp;
     this.tcp = tcp;
     this.loadTimeouts();
@@ -321,6 +328,7 @@ export class Conntrack implements ConntrackQuery {
       skb.ct = slot;
       skb.ctinfo = ctinfo;
       const dir = (v < 0 ? 0 : v & 1) as 0 | 1;
+      const assuredBefore = (this.table.status[slot] as number) & Ips.ASSURED;
       const verdict = this.l4Packet(slot, dir, skb, ctinfo);
       if (verdict === L4Verdict.REPEAT) {
         // The TCP tracker asked for a fresh connection (SYN reopening a closed one).
@@ -341,11 +349,13 @@ export class Conntrack implements ConntrackQuery {
         return NfVerdict.ACCEPT;
       }
       this.account(slot, ctinfo >= IP_CT_IS_REPLY ? 1 : 0, skb);
+      if (((this.table.status[slot] as number) & Ips.ASSURED) !== assuredBefore)
+        this.updated = slot;
       if (ctinfo === CtInfo.ESTABLISHED_REPLY) {
         const st = this.table.status[slot] as number;
         if ((st & Ips.SEEN_REPLY) === 0) {
           this.table.status[slot] = st | Ips.SEEN_REPLY;
-          this.emit("UPDATE", slot);
+          this.updated = slot;
         }
       }
       return NfVerdict.ACCEPT;
@@ -558,11 +568,16 @@ export class Conntrack implements ConntrackQuery {
     // A reply-direction packet on an unconfirmed connection is one attached
     // to it (an ICMP error or RST answering its first packet): it must not
     // confirm the connection, as __nf_conntrack_confirm refuses it.
+    const updated = this.updated;
+    this.updated = -1;
     if ((st & Ips.CONFIRMED) === 0 && skb.ctinfo < IP_CT_IS_REPLY) {
       t.status[slot] = st | Ips.CONFIRMED;
       t.insert(slot);
       this.stats.insert++;
       this.emit("NEW", slot);
+    } else if (updated === slot) {
+      // The event cache: at most one UPDATE per packet, delivered at confirm.
+      this.emit("UPDATE", slot);
     }
     return NfVerdict.ACCEPT;
   }

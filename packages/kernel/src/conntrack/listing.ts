@@ -55,6 +55,8 @@ export interface ListOptions {
   acct: boolean;
   /** -o extended: prefix the layer-3 protocol. */
   extended?: boolean;
+  /** Leave out the timeout (DESTROY events carry none). */
+  noTimeout?: boolean;
 }
 
 export function connLine(ct: Conntrack, slot: number, o: ListOptions): string {
@@ -67,7 +69,7 @@ export function connLine(ct: Conntrack, slot: number, o: ListOptions): string {
   const proto = orig.proto;
   let s = o.extended ? `${orig.family === 4 ? "ipv4     2" : "ipv6     10"} ` : "";
   s += `${protoName(proto).padEnd(8)} ${proto} `;
-  s += `${Math.max(0, Math.floor((t.expires[slot] as number) - o.now))} `;
+  if (!o.noTimeout) s += `${Math.max(0, Math.floor((t.expires[slot] as number) - o.now))} `;
   if (proto === 6) s += `${ct.tcpStateName(slot)} `;
   const counters = (dir: 0 | 1) =>
     o.acct ? `packets=${t.acct[slot * 4 + dir * 2]} bytes=${t.acct[slot * 4 + dir * 2 + 1]} ` : "";
@@ -98,4 +100,14 @@ export function expectLine(ct: Conntrack, e: Expectation, now: number): string {
   s += `class=${e.cls}`;
   if (h) s += ` helper=${h.spec.name}`;
   return s;
+}
+
+/** `conntrack -E` line: the message type right-aligned in 9 columns, then the entry. */
+export function eventLine(
+  ct: Conntrack,
+  type: "NEW" | "UPDATE" | "DESTROY",
+  slot: number,
+  o: ListOptions,
+): string {
+  return `${`[${type}]`.padStart(9)} ${connLine(ct, slot, { ...o, noTimeout: type === "DESTROY" })}`;
 }
