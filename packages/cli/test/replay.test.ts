@@ -82,14 +82,16 @@ describe("ctkit replay", () => {
     // The TTL-expired probe's connection never left the box: gone with its packet.
     expect(table).not.toContain("dport=33434");
     const events = readFileSync(join(out, "events.txt"), "utf8").split("\n");
-    expect(events.filter((l) => l.includes("sport=40002")).map((l) => l.split(" src=")[0])).toEqual([
-      "    [NEW] tcp      6 120 SYN_SENT",
-      " [UPDATE] tcp      6 60 SYN_RECV",
-      " [UPDATE] tcp      6 432000 ESTABLISHED",
-      " [UPDATE] tcp      6 120 FIN_WAIT",
-      " [UPDATE] tcp      6 30 LAST_ACK",
-      " [UPDATE] tcp      6 120 TIME_WAIT",
-    ]);
+    expect(events.filter((l) => l.includes("sport=40002")).map((l) => l.split(" src=")[0])).toEqual(
+      [
+        "    [NEW] tcp      6 120 SYN_SENT",
+        " [UPDATE] tcp      6 60 SYN_RECV",
+        " [UPDATE] tcp      6 432000 ESTABLISHED",
+        " [UPDATE] tcp      6 120 FIN_WAIT",
+        " [UPDATE] tcp      6 30 LAST_ACK",
+        " [UPDATE] tcp      6 120 TIME_WAIT",
+      ],
+    );
     expect(JSON.parse(readFileSync(join(out, "summary.json"), "utf8"))).toMatchObject({
       packets: 16,
       sent: { lan: 7, wan: 8 },
