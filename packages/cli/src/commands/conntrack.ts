@@ -21,7 +21,8 @@ Options:
   --json                  Machine-readable listing
 `;
 
-function acctOn(k: Kernel): boolean {
+/** Whether listings show per-direction counters (net.netfilter.nf_conntrack_acct). */
+export function acctOn(k: Kernel): boolean {
   return (
     k.sysctl.has("net.netfilter.nf_conntrack_acct") &&
     k.sysctl.get("net.netfilter.nf_conntrack_acct") === 1

@@ -18,7 +18,7 @@ import { InterfaceOutputs } from "../replay/outputs.js";
 import { Progress } from "../replay/progress.js";
 import { runScript } from "../replay/script.js";
 import { executeInKernel } from "../run.js";
-import { CONNTRACK_VERSION } from "./conntrack.js";
+import { acctOn, CONNTRACK_VERSION } from "./conntrack.js";
 import { findCommand } from "./index.js";
 import { lsmodText } from "./lsmod.js";
 
@@ -129,11 +129,8 @@ export const replay: Command = {
     }
     // conntrack -E, for the whole replay: OUT/events.txt (and the trace).
     const events: string[] = [];
-    const acctOn = () =>
-      kernel.sysctl.has("net.netfilter.nf_conntrack_acct") &&
-      kernel.sysctl.get("net.netfilter.nf_conntrack_acct") === 1;
     kernel.conntrack.onEvent((type, slot) => {
-      const line = eventLine(kernel.conntrack, type, slot, { now, acct: acctOn() });
+      const line = eventLine(kernel.conntrack, type, slot, { now, acct: acctOn(kernel) });
       events.push(line);
       if (trace) ctx.io.out(`    event ${line.trimStart()}\n`);
     });
@@ -176,9 +173,7 @@ export const replay: Command = {
     outputs.close();
 
     const ct = kernel.conntrack;
-    const acct =
-      kernel.sysctl.has("net.netfilter.nf_conntrack_acct") &&
-      kernel.sysctl.get("net.netfilter.nf_conntrack_acct") === 1;
+    const acct = acctOn(kernel);
     const slots = ct.liveSlots(now);
     const lines = slots.map((s) => connLine(ct, s, { now, acct }));
     const exps = ct.expectations.filter((e) => e.expires > now).map((e) => expectLine(ct, e, now));
