@@ -268,6 +268,8 @@ export class Conntrack implements ConntrackQuery {
     if (skb.untracked) return NfVerdict.ACCEPT;
     if (skb.ct >= 0) return NfVerdict.ACCEPT; // seen already (locally generated, re-entering)
     const now = skb.time;
+    // A cached UPDATE of an earlier packet that never reached confirm is stale.
+    this.updated = -1;
     const proto = skb.family === 4 ? skb.dec.ipv4.protocol : skb.dec.ipv6.upperProtocol;
     if (skb.isLaterFragment) {
       this.stats.invalid++;
