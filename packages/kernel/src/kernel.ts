@@ -10,6 +10,7 @@ import { KernelLog } from "./log.js";
 import { emptyConfig, type ModprobeConfig } from "./module/config.js";
 import type { ModuleDir } from "./module/depmod.js";
 import { ModuleSubsystem } from "./module/subsystem.js";
+import { Nat } from "./nat/hooks.js";
 import { HookTable } from "./net/hooks.js";
 import { rejectWithFromName } from "./net/reject.js";
 import { NetStack } from "./net/stack.js";
@@ -57,6 +58,8 @@ export class Kernel {
   readonly net: NetStack;
   /** iptables/ip6tables tables. */
   readonly xtables: Xtables;
+  /** Network address translation (hooks in once a nat table is in use). */
+  readonly nat: Nat;
   private readonly clock: () => number;
 
   constructor(opts: KernelOptions = {}) {
@@ -85,7 +88,9 @@ export class Kernel {
         if (how !== undefined) this.net.reject(skb, how, hook);
       },
       log: (level, text) => this.log.write(level, text),
+      natInUse: (family) => this.nat.enable(family),
     });
+    this.nat = new Nat(this);
   }
 
   now(): number {

@@ -633,6 +633,46 @@ export class Conntrack implements ConntrackQuery {
     t.free(slot);
   }
 
+  /**
+   * nf_conntrack_alter_reply: NAT changed what the reply direction looks
+   * like. A confirmed connection is re-hashed under its new reply tuple.
+   */
+  alterReply(slot: number, reply: Tuple): void {
+    const t = this.table;
+    const confirmed = ((t.status[slot] as number) & Ips.CONFIRMED) !== 0;
+    if (confirmed) t.remove(slot);
+    t.setTuple(slot, 1, reply);
+    if (confirmed) t.insert(slot);
+  }
+
+  private readonly takenA = new Tuple();
+  private readonly takenB = new Tuple();
+
+  /**
+   * nf_conntrack_tuple_taken: whether a confirmed connection other than
+   * `ignored` has the tuple in either direction. Expired ones are reaped on
+   * the way; one with the same original tuple as `ignored` (the same flow)
+   * does not count.
+   */
+  tupleTaken(tuple: Tuple, ignored: number, now: number): boolean {
+    for (;;) {
+      const v = this.table.find(tuple);
+      if (v < 0) return false;
+      const s = v >> 1;
+      if (s === ignored) return false;
+      if ((this.table.expires[s] as number) <= now) {
+        this.destroy(s);
+        continue;
+      }
+      if (ignored >= 0) {
+        this.table.getTuple(ignored, 0, this.takenA);
+        this.table.getTuple(s, 0, this.takenB);
+        if (this.takenA.equals(this.takenB)) return false;
+      }
+      return true;
+    }
+  }
+
   /** Drops expired connections and expectations (the GC worker). */
   gc(now: number): void {
     const t = this.table;

@@ -50,6 +50,8 @@ export interface XtablesOptions {
   reject: RejectFn;
   /** Kernel log (dmesg) for the kernel's complaints about rules. */
   log?: (level: LogLevel, text: string) => void;
+  /** The nat table of a family got its first rule or policy: the NAT engine hooks in. */
+  natInUse?: (family: 4 | 6) => void;
 }
 
 export interface XtablesResult {
@@ -533,10 +535,14 @@ export class Xtables {
 
   // ---- plumbing ------------------------------------------------------------
 
-  /** Registers the table's hook functions once it is in use (never for nat). */
+  /** Registers the table's hook functions once it is in use (the nat table: tells the NAT engine). */
   private hook(t: Table): void {
-    if (t.hooked || t.def.name === "nat") return;
+    if (t.hooked) return;
     t.hooked = true;
+    if (t.def.name === "nat") {
+      this.opts.natInUse?.(t.family);
+      return;
+    }
     const prefix = t.family === 4 ? "iptable" : "ip6table";
     for (const h of t.def.hooks) {
       this.opts.hooks.register(

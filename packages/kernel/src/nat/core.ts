@@ -1,0 +1,170 @@
+/**
+ * The NAT core of one kernel (nf_nat_core.c): nf_nat_setup_info (choose
+ * the mapping of a new connection, alter its reply tuple, set the status
+ * bits), the null binding, the by-source table of existing source
+ * mappings, nf_nat_packet, and the tuple space tuple selection searches.
+ */
+import type { Conntrack } from "../conntrack/core.js";
+import { Ips } from "../conntrack/status.js";
+import { invertTuple, Tuple } from "../conntrack/tuple.js";
+import { NfVerdict } from "../net/hooks.js";
+import type { Skb } from "../net/skb.js";
+import { manipPkt4 } from "./manip.js";
+import { Manip, NatRange, NatRangeFlag } from "./range.js";
+import { getUniqueTuple, inRange, type TupleSpace } from "./unique-tuple.js";
+
+const NAT_MASK = Ips.SRC_NAT | Ips.DST_NAT;
+
+export class NatCore implements TupleSpace {
+  /** by-source table: hash of (proto, source address, source port) → [slot, id, slot, id, ...]. */
+  private readonly bySource = new Map<number, number[]>();
+  private readonly curr = new Tuple();
+  private readonly next = new Tuple();
+  private readonly tmp = new Tuple();
+  private readonly tmp2 = new Tuple();
+  readonly nullRange = new NatRange();
+  /** The connection being set up and the packet's time (for used()). */
+  private slot = -1;
+  private now = 0;
+  private rnd = 0x2545f491;
+
+  constructor(private readonly ct: Conntrack) {}
+
+  /** nf_nat_initialized. */
+  initialized(slot: number, manip: Manip): boolean {
+    const st = this.ct.table.status[slot] as number;
+    return (st & (manip === Manip.SRC ? Ips.SRC_NAT_DONE : Ips.DST_NAT_DONE)) !== 0;
+  }
+
+  /** nf_nat_setup_info. */
+  setupInfo(slot: number, range: NatRange, manip: Manip, now: number): number {
+    const t = this.ct.table;
+    if ((t.status[slot] as number) & Ips.CONFIRMED) return NfVerdict.ACCEPT;
+    if (this.initialized(slot, manip)) return NfVerdict.DROP;
+    t.getTuple(slot, 1, this.tmp);
+    invertTuple(this.tmp, this.curr);
+    this.slot = slot;
+    this.now = now;
+    getUniqueTuple(this.next, this.curr, range, manip, this);
+    this.slot = -1;
+    if (!this.next.equals(this.curr)) {
+      invertTuple(this.next, this.tmp);
+      this.ct.alterReply(slot, this.tmp);
+      t.status[slot] =
+        (t.status[slot] as number) | (manip === Manip.SRC ? Ips.SRC_NAT : Ips.DST_NAT);
+    }
+    if (manip === Manip.SRC) this.addBySource(slot);
+    t.status[slot] =
+      (t.status[slot] as number) | (manip === Manip.DST ? Ips.DST_NAT_DONE : Ips.SRC_NAT_DONE);
+    return NfVerdict.ACCEPT;
+  }
+
+  /** nf_nat_alloc_null_binding: the address stays (from the reply tuple), ports only if they clash. */
+  nullBinding(slot: number, manip: Manip, now: number): number {
+    const r = this.nullRange;
+    r.clear();
+    r.flags = NatRangeFlag.MAP_IPS;
+    this.ct.table.getTuple(slot, 1, this.tmp2);
+    const ip = manip === Manip.SRC ? this.tmp2.dst : this.tmp2.src;
+    r.minAddr.set(ip);
+    r.maxAddr.set(ip);
+    return this.setupInfo(slot, r, manip, now);
+  }
+
+  /**
+   * nf_nat_packet: rewrites the packet when its direction needs this
+   * hook's manip; the target is the inverse of the other direction's tuple.
+   */
+  packet(skb: Skb, manip: Manip): void {
+    const slot = skb.ct;
+    const dir = skb.ctinfo >= 3 ? 1 : 0;
+    let statusbit: number = manip === Manip.SRC ? Ips.SRC_NAT : Ips.DST_NAT;
+    if (dir === 1) statusbit ^= NAT_MASK;
+    if (((this.ct.table.status[slot] as number) & statusbit) === 0) return;
+    this.ct.table.getTuple(slot, (dir ^ 1) as 0 | 1, this.tmp2);
+    invertTuple(this.tmp2, this.next);
+    if (skb.family === 4) {
+      manipPkt4(skb.data, skb.l3Offset, skb.l3Offset + skb.l3Length, this.next, manip);
+      skb.refresh();
+    }
+  }
+
+  // ---- TupleSpace ----
+
+  used(t: Tuple): boolean {
+    if (!invertTuple(t, this.tmp)) return false;
+    return this.ct.tupleTaken(this.tmp, this.slot, this.now);
+  }
+
+  findSrc(orig: Tuple, range: NatRange, out: Tuple): boolean {
+    const list = this.bySource.get(srcKey(orig));
+    if (list === undefined) return false;
+    const table = this.ct.table;
+    for (let i = 0; i < list.length; i += 2) {
+      const s = list[i] as number;
+      if (table.id[s] !== list[i + 1]) continue;
+      table.getTuple(s, 0, this.tmp2);
+      if (
+        this.tmp2.proto !== orig.proto ||
+        this.tmp2.family !== orig.family ||
+        this.tmp2.sport !== orig.sport ||
+        this.tmp2.src[0] !== orig.src[0] ||
+        this.tmp2.src[1] !== orig.src[1] ||
+        this.tmp2.src[2] !== orig.src[2] ||
+        this.tmp2.src[3] !== orig.src[3]
+      )
+        continue;
+      table.getTuple(s, 1, this.tmp2);
+      if (!invertTuple(this.tmp2, out)) continue;
+      out.dst.set(orig.dst);
+      out.dport = orig.dport;
+      if (inRange(out, range)) return true;
+    }
+    return false;
+  }
+
+  random16(): number {
+    // xorshift32: deterministic, where Linux uses get_random_u16().
+    let x = this.rnd;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rnd = x;
+    return (x >>> 8) & 0xffff;
+  }
+
+  hasMaster(): boolean {
+    return this.slot >= 0 && (this.ct.table.master[this.slot] as number) >= 0;
+  }
+
+  // ---- by-source table ----
+
+  private addBySource(slot: number): void {
+    const table = this.ct.table;
+    table.getTuple(slot, 0, this.tmp2);
+    const key = srcKey(this.tmp2);
+    let list = this.bySource.get(key);
+    if (list === undefined) {
+      list = [];
+      this.bySource.set(key, list);
+    } else {
+      // Forget entries whose connection is gone (Linux unlinks them on destroy).
+      let w = 0;
+      for (let i = 0; i < list.length; i += 2) {
+        const s = list[i] as number;
+        if (table.id[s] !== list[i + 1]) continue;
+        list[w++] = s;
+        list[w++] = list[i + 1] as number;
+      }
+      list.length = w;
+    }
+    // Newest first, as hlist_add_head.
+    list.unshift(slot, table.id[slot] as number);
+  }
+}
+
+function srcKey(t: Tuple): number {
+  let h = Math.imul(t.proto ^ (t.family << 8), 0x9e3779b1) ^ t.sport;
+  for (let i = 0; i < 4; i++) h = Math.imul(h ^ (t.src[i] as number), 0x85ebca6b) ^ (h >>> 15);
+  return h | 0;
+}
