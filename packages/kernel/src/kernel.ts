@@ -78,6 +78,9 @@ export class Kernel {
     // The stack registers the namespace's net.ipv4/net.ipv6 sysctls
     // (ip_forward included) and caches what the packet path reads.
     this.net = new NetStack({ sysctl: this.sysctl, hooks: this.hooks, log: this.log });
+    this.net.onRejectReset = (skb) => {
+      if (skb.ct >= 0) this.conntrack.setClosing(skb.ct, skb.time);
+    };
     this.xtables = new Xtables({
       hooks: this.hooks,
       helpers: this.helpers,

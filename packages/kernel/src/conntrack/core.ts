@@ -19,6 +19,7 @@ import { ConnHandle } from "./conn-handle.js";
 import { type Expectation, ExpectFlag, expectClash, expectMatches, expectSame } from "./expect.js";
 import { packetTuple, quotedTuple } from "./extract.js";
 import { genericPacket, grePacket, icmpPacket, type SimpleTimeouts, udpPacket } from "./l4.js";
+import { tcpSetClosing } from "./proto-tcp.js";
 import { TcpTracker } from "./proto-tcp-tracker.js";
 import { Ips } from "./status.js";
 import { ConnTable } from "./table.js";
@@ -172,6 +173,17 @@ export class Conntrack implements ConntrackQuery {
 
   setTcpTracker(t: L4Tracker): void {
     this.tcp = t;
+  }
+
+  /**
+   * nf_ct_set_closing: REJECT answered a TCP connection's packet with a
+   * reset, so the connection is closing (state CLOSE, close timeout).
+   */
+  setClosing(slot: number, now: number): void {
+    const tcp = this.tcpTracker;
+    if (tcp === null || !this.table.isLive(slot) || this.table.proto[slot] !== 6) return;
+    const timeout = tcpSetClosing(tcp.store, slot, this.table.status[slot] as number, tcp.sysctls);
+    if (timeout >= 0) this.table.expires[slot] = now + timeout;
   }
 
   /** Installs Linux's TCP tracker (nf_conntrack_proto_tcp) on this table. */
