@@ -256,3 +256,14 @@ describe("SNAT and DNAT", () => {
     );
   });
 });
+
+describe("by-source table", () => {
+  it("forgets a connection's source mapping when the connection is destroyed", async () => {
+    const { k, lan } = await router([MASQ]);
+    feed(k, lan, buildUdp({ src: C1, dst: SRV, sport: 40051, dport: 5000, payload: "x" }));
+    feed(k, lan, buildUdp({ src: C2, dst: SRV, sport: 40052, dport: 5000, payload: "x" }));
+    expect(k.nat.core.bySourceSize).toBe(2);
+    expect(k.conntrack.flush()).toBe(2);
+    expect(k.nat.core.bySourceSize).toBe(0);
+  });
+});

@@ -28,7 +28,34 @@ export class NatCore implements TupleSpace {
   private now = 0;
   private rnd = 0x2545f491;
 
-  constructor(private readonly ct: Conntrack) {}
+  constructor(private readonly ct: Conntrack) {
+    // Linux unlinks a connection from the by-source table when it is destroyed;
+    // without this, keys never seen again would pile up in a long-running kernel.
+    ct.onEvent((type, slot) => {
+      if (type === "DESTROY") this.forget(slot);
+    });
+  }
+
+  private forget(slot: number): void {
+    const table = this.ct.table;
+    table.getTuple(slot, 0, this.tmp2);
+    const key = srcKey(this.tmp2);
+    const list = this.bySource.get(key);
+    if (list === undefined) return;
+    const id = table.id[slot] as number;
+    for (let i = 0; i < list.length; i += 2) {
+      if (list[i] === slot && list[i + 1] === id) {
+        list.splice(i, 2);
+        break;
+      }
+    }
+    if (list.length === 0) this.bySource.delete(key);
+  }
+
+  /** Keys in the by-source table (for tests of its cleanup). */
+  get bySourceSize(): number {
+    return this.bySource.size;
+  }
 
   /** nf_nat_initialized. */
   initialized(slot: number, manip: Manip): boolean {
