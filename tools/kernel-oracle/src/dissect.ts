@@ -34,10 +34,19 @@ export function formatIp6(b: Uint8Array, off: number): string {
   return words.join(":").replace(/(^|:)0(:0)+(:|$)/, "::");
 }
 
-const ICMP_ERRORS_4 = new Set([3, 4, 5, 11, 12]);
-const ICMP_ERRORS_6 = new Set([1, 2, 3, 4]);
+export const ICMP_ERRORS_4 = new Set([3, 4, 5, 11, 12]);
+export const ICMP_ERRORS_6 = new Set([1, 2, 3, 4]);
 const ECHO_4 = new Set([0, 8]);
 const ECHO_6 = new Set([128, 129]);
+
+/** Rename kinds whose values are chosen by NAT (source port / echo id on a NAT interface). */
+export const NAT_KINDS = {
+  tcp: "tcp port",
+  udp: "udp port",
+  icmp: "ICMP id",
+  icmpv6: "ICMPv6 id",
+} as const;
+export const NAT_KIND_SET: ReadonlySet<string> = new Set(Object.values(NAT_KINDS));
 
 class Builder {
   readonly fields: Field[] = [];
@@ -75,7 +84,7 @@ function l4(x: Builder, p: string, proto: number, v6: boolean, off: number, end:
   const renamed = ctx.natSide;
   if (proto === 6 || proto === 17) {
     const t = proto === 6 ? "TCP" : "UDP";
-    const portKind = `${t.toLowerCase()} port`;
+    const portKind = proto === 6 ? NAT_KINDS.tcp : NAT_KINDS.udp;
     x.add(`${p}${t} sport`, off, 2, "dec", renamed && !inner ? "rename" : "value", portKind);
     x.add(`${p}${t} dport`, off + 2, 2, "dec", renamed && inner ? "rename" : "value", portKind);
     if (proto === 17) {
@@ -110,7 +119,7 @@ function l4(x: Builder, p: string, proto: number, v6: boolean, off: number, end:
         2,
         "dec",
         ctx.natSide && !inner ? "rename" : "value",
-        `${t} id`,
+        v6 ? NAT_KINDS.icmpv6 : NAT_KINDS.icmp,
       );
       x.add(`${p}${t} seq`, off + 6, 2);
       x.add(`${p}${t} data`, off + 8, end - off - 8, "bytes");

@@ -6,6 +6,7 @@
 export interface IpRecord {
   /** Seconds since the epoch, fractional. */
   time: number;
+  /** A view into the bytes given to readPcap: changing it changes them. */
   ip: Uint8Array;
 }
 
@@ -72,4 +73,20 @@ export function readPcap(bytes: Uint8Array, name = "capture"): IpRecord[] {
     off = start + incl;
   }
   return out;
+}
+
+/**
+ * A copy of a pcap file with each record's IP packet changed in place by
+ * edit (same sizes, link headers and timestamps); edit returns whether it
+ * changed the packet. Also returns how many packets changed.
+ */
+export function editPcap(
+  bytes: Uint8Array,
+  edit: (ip: Uint8Array) => boolean,
+  name = "capture",
+): { bytes: Uint8Array; changed: number } {
+  const copy = new Uint8Array(bytes);
+  let changed = 0;
+  for (const r of readPcap(copy, name)) if (edit(r.ip)) changed++;
+  return { bytes: copy, changed };
 }

@@ -23,6 +23,11 @@ export class Renamer {
     return null;
   }
 
+  /** Every binding so far as [kind, kernel value, ctkit value] (identities included). */
+  *entries(): Generator<[string, string, string]> {
+    for (const [kind, m] of this.forward) for (const [k, c] of m) yield [kind, k, c];
+  }
+
   /** The renamings that were not the identity, for the summary. */
   nonIdentity(): string[] {
     const out: string[] = [];
