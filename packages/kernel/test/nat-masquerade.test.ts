@@ -267,3 +267,13 @@ describe("by-source table", () => {
     expect(k.nat.core.bySourceSize).toBe(0);
   });
 });
+
+describe("module", () => {
+  it("the first nat rule loads nf_nat on demand and holds it, as iptable_nat does", async () => {
+    const { k } = await router([MASQ]);
+    const nat = k.modules.find("nf_nat");
+    expect(nat?.refcnt).toBe(1);
+    expect(() => k.modules.remove("nf_nat")).toThrow("Module nf_nat is in use");
+    expect(k.hooks.names(4, 4)).toContain("nf_nat_ipv4_out@100");
+  });
+});

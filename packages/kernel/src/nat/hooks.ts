@@ -31,6 +31,24 @@ export class Nat {
     const i = family === 4 ? 0 : 1;
     if (this.registered[i] || family === 6) return; // NAT66 is not implemented yet.
     this.registered[i] = true;
+    // As iptable_nat depends on nf_nat: the first nat rule loads nf_nat on
+    // demand and holds a reference on it; the hooks exist once it is there.
+    const mods = this.kernel.modules;
+    const load = mods.isLoaded("nf_nat") ? Promise.resolve(true) : mods.requestModule("nf_nat");
+    this.kernel.defer(
+      load.then(() => {
+        const m = mods.find("nf_nat");
+        if (!m || !this.kernel.natConfig.enabled || !mods.tryGet(m)) {
+          this.registered[i] = false;
+          this.kernel.log.write("err", "nf_nat: cannot load nf_nat, the nat table stays inactive");
+          return;
+        }
+        this.registerHooks(family);
+      }),
+    );
+  }
+
+  private registerHooks(family: Family): void {
     const h = this.kernel.hooks;
     const fn = (skb: Skb, hook: Hook) => this.fn4(skb, hook);
     h.register(family, Hook.PREROUTING, Priority.NAT_DST, "nf_nat_ipv4_pre_routing", fn);
