@@ -7,7 +7,7 @@
  * packet leaves the box, as in Linux: a packet dropped on the way takes its
  * new connection with it.
  */
-import { verifyL4Checksum } from "@ctkit/packet";
+import { readU32, verifyL4Checksum } from "@ctkit/packet";
 import type { RegisteredHelper } from "../helper/registry.js";
 import { CtInfo, NF_ACCEPT } from "../helper/types.js";
 import type { Kernel } from "../kernel.js";
@@ -459,15 +459,7 @@ export class Conntrack implements ConntrackQuery {
   private dstEquals6(skb: Skb): boolean {
     const d = skb.data;
     const o = skb.daddr6Off;
-    for (let i = 0; i < 4; i++) {
-      const w =
-        (((d[o + i * 4] as number) << 24) |
-          ((d[o + i * 4 + 1] as number) << 16) |
-          ((d[o + i * 4 + 2] as number) << 8) |
-          (d[o + i * 4 + 3] as number)) >>>
-        0;
-      if (w !== this.orig.dst[i]) return false;
-    }
+    for (let i = 0; i < 4; i++) if (readU32(d, o + i * 4) !== this.orig.dst[i]) return false;
     return true;
   }
 

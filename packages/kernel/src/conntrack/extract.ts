@@ -2,7 +2,7 @@
  * Tuple extraction from a packet (nf_ct_get_tuple and the per-protocol
  * pkt_to_tuple functions), reading only the Skb's views.
  */
-import { readU16 } from "@ctkit/packet";
+import { readU16, readU32 } from "@ctkit/packet";
 import type { Skb } from "../net/skb.js";
 import type { Tuple } from "./tuple.js";
 
@@ -22,16 +22,6 @@ function addresses(skb: Skb, t: Tuple): void {
       t.dst[i] = readU32(d, skb.daddr6Off + i * 4);
     }
   }
-}
-
-function readU32(d: Uint8Array, o: number): number {
-  return (
-    (((d[o] as number) << 24) |
-      ((d[o + 1] as number) << 16) |
-      ((d[o + 2] as number) << 8) |
-      (d[o + 3] as number)) >>>
-    0
-  );
 }
 
 /**
