@@ -28,10 +28,20 @@ export class NatCore implements TupleSpace {
   private now = 0;
   private rnd = 0x2545f491;
 
-  constructor(private readonly ct: Conntrack) {
-    // Linux unlinks a connection from the by-source table when it is destroyed;
-    // without this, keys never seen again would pile up in a long-running kernel.
-    ct.onEvent((type, slot) => {
+  private listening = false;
+
+  constructor(private readonly ct: Conntrack) {}
+
+  /**
+   * Linux unlinks a connection from the by-source table when it is
+   * destroyed; without this, keys never seen again would pile up in a
+   * long-running kernel. Only once NAT is in use: a kernel without nat
+   * rules pays nothing per destroyed connection.
+   */
+  watchDestroys(): void {
+    if (this.listening) return;
+    this.listening = true;
+    this.ct.onEvent((type, slot) => {
       if (type === "DESTROY") this.forget(slot);
     });
   }

@@ -49,6 +49,7 @@ export class Nat {
   }
 
   private registerHooks(family: Family): void {
+    this.core.watchDestroys();
     const h = this.kernel.hooks;
     const fn = (skb: Skb, hook: Hook) => this.fn4(skb, hook);
     h.register(family, Hook.PREROUTING, Priority.NAT_DST, "nf_nat_ipv4_pre_routing", fn);
