@@ -163,6 +163,14 @@ export async function executeInKernel(
   }
 }
 
+/** Runs admin-script lines (demo, replay SETUP) as ctkit commands in `kernel`; null for an unknown command. */
+export function kernelRunner(kernel: Kernel, env: CliEnv) {
+  return (name: string, args: string[], io: Io): Promise<number | null> => {
+    const command = findCommand(name);
+    return command ? executeInKernel(kernel, command, args, env, io) : Promise.resolve(null);
+  };
+}
+
 async function runDaemon(env: CliEnv, io: Io): Promise<number> {
   ensurePrivateDir(env.stateDir);
   const kernel = new Kernel({ modulePath: effectiveModulePath(env), indexFile: indexFile(env) });

@@ -13,8 +13,7 @@ import type { Command, CommandContext } from "../command.js";
 import { type CliEnv, effectiveModulePath } from "../env.js";
 import { getopt } from "../getopt.js";
 import { runScript } from "../replay/script.js";
-import { executeInKernel } from "../run.js";
-import { findCommand } from "./index.js";
+import { kernelRunner } from "../run.js";
 
 /** packages/cli/dist → repository root. */
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -38,15 +37,10 @@ export const demo: Command = {
     };
     const kernel = new Kernel({ modulePath: effectiveModulePath(env) });
     try {
-      return await runScript(
-        script,
-        async (name, args, io) => {
-          const command = findCommand(name);
-          return command ? executeInKernel(kernel, command, args, env, io) : null;
-        },
-        ctx.io,
-        { transcript: true, stopOnError: false },
-      );
+      return await runScript(script, kernelRunner(kernel, env), ctx.io, {
+        transcript: true,
+        stopOnError: false,
+      });
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
     }

@@ -17,9 +17,8 @@ import { type InputSpec, MergedInputs } from "../replay/inputs.js";
 import { InterfaceOutputs } from "../replay/outputs.js";
 import { Progress } from "../replay/progress.js";
 import { runScript } from "../replay/script.js";
-import { executeInKernel } from "../run.js";
+import { kernelRunner } from "../run.js";
 import { acctOn, CONNTRACK_VERSION } from "./conntrack.js";
-import { findCommand } from "./index.js";
 import { lsmodText } from "./lsmod.js";
 
 const HELP = `Usage:
@@ -78,15 +77,10 @@ export const replay: Command = {
     let now = 0;
     const kernel = new Kernel({ modulePath: effectiveModulePath(ctx.env), clock: () => now });
     const setupPath = resolve(ctx.env.cwd, setup);
-    const status = await runScript(
-      setupPath,
-      async (name, args, io) => {
-        const command = findCommand(name);
-        return command ? executeInKernel(kernel, command, args, ctx.env, io) : null;
-      },
-      ctx.io,
-      { transcript: false, stopOnError: true },
-    );
+    const status = await runScript(setupPath, kernelRunner(kernel, ctx.env), ctx.io, {
+      transcript: false,
+      stopOnError: true,
+    });
     if (status !== 0) return status;
 
     const stack = kernel.net;
