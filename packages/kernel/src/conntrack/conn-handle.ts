@@ -71,4 +71,9 @@ export class ConnHandle {
   expectRelated(e: Expectation, now: number): 0 | ExpectError {
     return this.core.expectRelated(e, now);
   }
+
+  /** nf_ct_unexpect_related: withdraw an expectation this connection registered. */
+  unexpectRelated(e: Expectation): void {
+    this.core.unexpect(e);
+  }
 }

@@ -21,6 +21,7 @@ import { packetTuple, quotedTuple } from "./extract.js";
 import { genericPacket, grePacket, icmpPacket, type SimpleTimeouts, udpPacket } from "./l4.js";
 import { tcpSetClosing } from "./proto-tcp.js";
 import { TcpTracker } from "./proto-tcp-tracker.js";
+import { SeqAdjTable } from "./seqadj.js";
 import { Ips } from "./status.js";
 import { ConnTable } from "./table.js";
 import { icmpTypeMayCreate, invertTuple, Tuple } from "./tuple.js";
@@ -53,6 +54,8 @@ export class Conntrack implements ConntrackQuery {
   private readonly helpers: (RegisteredHelper | null)[] = [];
   /** Per-connection helper private data (struct nf_conn_help's data area). */
   private readonly helperData = new Map<number, Record<string, unknown>>();
+  /** NAT helpers' payload length changes, per connection (the seqadj extension). */
+  readonly seqadj = new SeqAdjTable();
   /** UDP stream timestamps, indexed by slot. */
   streamAt = new Float64Array(0);
   private readonly listeners = new Set<EventListener>();
@@ -193,6 +196,11 @@ export class Conntrack implements ConntrackQuery {
     // reference keeps a killed conntrack alive in Linux).
     const tcp = new TcpTracker(this.table, {
       log: (line) => this.kernel.log.write("warn", line),
+      // The peer acknowledges the mangled stream; the window is tracked in the original one.
+      seqOffset: (slot, dir, seq) =>
+        ((this.table.status[slot] as number) & Ips.SEQ_ADJUST) === 0
+          ? 0
+          : this.seqadj.offset(slot, dir, seq),
       stateChanged: (slot) => {
         this.updated = slot;
       },
@@ -490,7 +498,14 @@ export class Conntrack implements ConntrackQuery {
       t.mark[slot] = t.mark[exp.master] as number;
       this.stats.expectNew++;
     } else this.assignHelper(slot, skb);
-    if (exp?.expectfn) exp.expectfn(slot, exp);
+    if (exp?.expectfn) {
+      try {
+        exp.expectfn(slot, exp, now);
+      } catch (e) {
+        const h = this.helpers[exp.helper];
+        if (h) this.kernel.modules.taintByThrow(h.owner, `helper ${h.spec.name} expectfn`, e);
+      }
+    }
     return slot;
   }
 
@@ -570,6 +585,27 @@ export class Conntrack implements ConntrackQuery {
         return NfVerdict.DROP;
       }
     }
+    // nf_ct_seq_adjust, after the helper (which may have just mangled this
+    // very segment). Linux would also run it on an ICMP error travelling in
+    // the original direction, rewriting bytes that are not a TCP header;
+    // ctkit adjusts TCP segments only.
+    if (
+      ((t.status[slot] as number) & Ips.SEQ_ADJUST) !== 0 &&
+      skb.ctinfo !== CtInfo.RELATED_REPLY &&
+      skb.l4Proto === 6 &&
+      !this.seqadj.adjust(
+        slot,
+        skb.ctinfo >= IP_CT_IS_REPLY ? 1 : 0,
+        skb.data,
+        skb.l4Offset,
+        skb.l3Offset + skb.l3Length - skb.l4Offset,
+      )
+    ) {
+      this.stats.drop++;
+      if (((t.status[slot] as number) & Ips.CONFIRMED) === 0) this.freeUnconfirmed(slot);
+      skb.ct = -1;
+      return NfVerdict.DROP;
+    }
     const st = t.status[slot] as number;
     // A reply-direction packet on an unconfirmed connection is one attached
     // to it (an ICMP error or RST answering its first packet): it must not
@@ -607,6 +643,7 @@ export class Conntrack implements ConntrackQuery {
 
   private freeUnconfirmed(slot: number): void {
     this.dropHelper(slot);
+    this.seqadj.free(slot);
     this.table.free(slot);
   }
 
@@ -634,6 +671,7 @@ export class Conntrack implements ConntrackQuery {
     this.emit("DESTROY", slot);
     this.dropHelper(slot);
     if ((t.status[slot] as number) & Ips.CONFIRMED) t.remove(slot);
+    this.seqadj.free(slot);
     t.free(slot);
   }
 
@@ -793,6 +831,12 @@ export class Conntrack implements ConntrackQuery {
   unlinkExpectation(i: number): void {
     this.expectations.splice(i, 1);
     this.stats.expectDelete++;
+  }
+
+  /** nf_ct_unexpect_related: removes `e` if it is still registered. */
+  unexpect(e: Expectation): void {
+    const i = this.expectations.indexOf(e);
+    if (i >= 0) this.unlinkExpectation(i);
   }
 
   removeExpectationsOf(master: number): void {

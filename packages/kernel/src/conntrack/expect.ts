@@ -23,8 +23,16 @@ export interface Expectation {
   flags: number;
   /** Absolute expiry, seconds. */
   expires: number;
-  /** Called when a connection matches (NAT's follow-master set-up). */
-  expectfn: ((slot: number, exp: Expectation) => void) | null;
+  /**
+   * Called on the new connection that matched, before its first packet goes
+   * on (NAT helpers set nf_nat_follow_master here). `now` is the packet's time.
+   */
+  expectfn: ((slot: number, exp: Expectation, now: number) => void) | null;
+  /**
+   * The port the helper read from the payload (exp->saved_proto), before a
+   * NAT helper replaced the expected port with one of its own choosing.
+   */
+  savedPort: number;
   /** Order of creation, to evict the oldest. */
   seq: number;
   /** Direction of the master the expected connection relates to (NAT scratch). */
@@ -43,6 +51,7 @@ export function newExpectation(): Expectation {
     flags: 0,
     expires: 0,
     expectfn: null,
+    savedPort: 0,
     seq: 0,
     dir: 0,
   };

@@ -5,10 +5,12 @@
  * mappings, nf_nat_packet, and the tuple space tuple selection searches.
  */
 import type { Conntrack } from "../conntrack/core.js";
+import type { Expectation } from "../conntrack/expect.js";
 import { Ips } from "../conntrack/status.js";
 import { invertTuple, Tuple } from "../conntrack/tuple.js";
 import { NfVerdict } from "../net/hooks.js";
 import type { Skb } from "../net/skb.js";
+import { Mangler } from "./mangle.js";
 import { manipPkt4 } from "./manip.js";
 import { Manip, NatRange, NatRangeFlag } from "./range.js";
 import { getUniqueTuple, inRange, type TupleSpace } from "./unique-tuple.js";
@@ -23,14 +25,19 @@ export class NatCore implements TupleSpace {
   private readonly tmp = new Tuple();
   private readonly tmp2 = new Tuple();
   readonly nullRange = new NatRange();
+  private readonly followRange = new NatRange();
   /** The connection being set up and the packet's time (for used()). */
   private slot = -1;
   private now = 0;
   private rnd = 0x2545f491;
 
   private listening = false;
+  /** The mangle API NAT helpers resize payloads with. */
+  readonly mangler: Mangler;
 
-  constructor(private readonly ct: Conntrack) {}
+  constructor(private readonly ct: Conntrack) {
+    this.mangler = new Mangler(ct);
+  }
 
   /**
    * Linux unlinks a connection from the by-source table when it is
@@ -89,6 +96,8 @@ export class NatCore implements TupleSpace {
       this.ct.alterReply(slot, this.tmp);
       t.status[slot] =
         (t.status[slot] as number) | (manip === Manip.SRC ? Ips.SRC_NAT : Ips.DST_NAT);
+      // A helper on a translated connection may have to resize payloads.
+      if ((t.helper[slot] as number) >= 0) this.ct.seqadj.add(slot);
     }
     if (manip === Manip.SRC) this.addBySource(slot);
     t.status[slot] =
@@ -106,6 +115,31 @@ export class NatCore implements TupleSpace {
     r.minAddr.set(ip);
     r.maxAddr.set(ip);
     return this.setupInfo(slot, r, manip, now);
+  }
+
+  /**
+   * nf_nat_follow_master, the expectfn of NAT helpers: the connection a
+   * master's helper expected is translated like the master — its source
+   * becomes the address the master's packets went to, its destination the
+   * peer of that direction at the port the helper read from the payload.
+   */
+  followMaster(slot: number, exp: Expectation, now: number): void {
+    const r = this.followRange;
+    const back = (exp.dir ^ 1) as 0 | 1;
+    this.ct.table.getTuple(exp.master, back, this.tmp2);
+    r.clear();
+    r.flags = NatRangeFlag.MAP_IPS;
+    r.minAddr.set(this.tmp2.dst);
+    r.maxAddr.set(this.tmp2.dst);
+    this.setupInfo(slot, r, Manip.SRC, now);
+    this.ct.table.getTuple(exp.master, back, this.tmp2);
+    r.clear();
+    r.flags = NatRangeFlag.MAP_IPS | NatRangeFlag.PROTO_SPECIFIED;
+    r.minAddr.set(this.tmp2.src);
+    r.maxAddr.set(this.tmp2.src);
+    r.minProto = exp.savedPort;
+    r.maxProto = exp.savedPort;
+    this.setupInfo(slot, r, Manip.DST, now);
   }
 
   /**

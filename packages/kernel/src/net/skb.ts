@@ -74,6 +74,16 @@ export class Skb implements HelperPacket {
     return this.refresh(status);
   }
 
+  /**
+   * The packet now lives at data[l3Offset, l3Offset + length) — moved or
+   * resized by a NAT helper's mangling: decode its headers again, keeping
+   * everything the datapath attached to it (interfaces, conntrack, mark).
+   */
+  redecode(length: number): ParseError {
+    this.l3Length = length;
+    return this.refresh(this.dec.decodeIp(this.data, this.l3Offset, length));
+  }
+
   /** Re-reads cached fields from the views (after a header rewrite). */
   refresh(status: ParseError = ParseError.Ok): ParseError {
     const d = this.dec;
