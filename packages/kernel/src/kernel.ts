@@ -107,6 +107,11 @@ export class Kernel {
     this.pending.push(p);
   }
 
+  /** Whether deferred work is outstanding (a packet started a module load). */
+  get hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
   /** Waits for deferred work; admin commands call it before they return. */
   async settle(): Promise<void> {
     while (this.pending.length > 0) await this.pending.shift();

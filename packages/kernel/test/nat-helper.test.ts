@@ -53,7 +53,8 @@ async function router(lanAddr = "10.0.0.1/24") {
       l4: "tcp",
       port: PORT,
       expectPolicy: [{ name: "resize", maxExpected: 2, timeout: 300 }],
-      help(pkt: HelperPacket & { time?: number }, _protoff, ct: ConnHandle, ctinfo) {
+      help(pkt: HelperPacket, _protoff, conn, ctinfo) {
+        const ct = conn as ConnHandle;
         if (ctinfo !== CtInfo.ESTABLISHED || pkt.payloadLength === 0) return 1;
         const text = Buffer.from(
           pkt.data.subarray(pkt.payloadOffset, pkt.payloadOffset + pkt.payloadLength),
@@ -61,7 +62,7 @@ async function router(lanAddr = "10.0.0.1/24") {
         const m = /^OPEN (\d+\.\d+\.\d+\.\d+ (\d+))\r\n/.exec(text);
         if (!m) return 1;
         const port = Number(m[2]);
-        const now = pkt.time ?? 0;
+        const now = (pkt as HelperPacket & { time: number }).time;
         ct.tuple(1, reply);
         const exp = ct.expectation(0, 4, reply.src, reply.dst, 6, null, port);
         if (!ct.isNatted) return ct.expectRelated(exp, now) === 0 ? 1 : 0;

@@ -155,6 +155,9 @@ export const replay: Command = {
             `#${packets} ${now.toFixed(6)} ${merged.ifname} in: ${describePacket(r.bytes, off, len)}\n`,
           );
         kernel.receive(stack.deviceIndex(merged.ifname), r.bytes, off, len, now);
+        // A packet may have asked for a module (a NAT helper): it is there
+        // before the next packet, as if the load had been instant.
+        if (kernel.hasPending) await kernel.settle();
         if ((packets & 1023) === 0) progress.update(merged.bytesRead);
       }
     } catch (e) {

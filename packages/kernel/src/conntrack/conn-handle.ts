@@ -26,6 +26,11 @@ export class ConnHandle {
     return (this.status & (Ips.SRC_NAT | Ips.DST_NAT)) !== 0;
   }
 
+  /** Name of the helper attached to the connection ("" when none), as nf_ct_helper_log prints it. */
+  get helperName(): string {
+    return this.core.helperOf(this.slot)?.spec.name ?? "";
+  }
+
   /** Copies the tuple of direction `dir` into `out`. */
   tuple(dir: 0 | 1, out: Tuple): void {
     this.core.table.getTuple(this.slot, dir, out);

@@ -56,6 +56,8 @@ export class Conntrack implements ConntrackQuery {
   private readonly helperData = new Map<number, Record<string, unknown>>();
   /** NAT helpers' payload length changes, per connection (the seqadj extension). */
   readonly seqadj = new SeqAdjTable();
+  /** NAT helper modules requested and not yet loaded. */
+  private readonly natRequests = new Set<string>();
   /** UDP stream timestamps, indexed by slot. */
   streamAt = new Float64Array(0);
   private readonly listeners = new Set<EventListener>();
@@ -831,6 +833,22 @@ export class Conntrack implements ConntrackQuery {
   unlinkExpectation(i: number): void {
     this.expectations.splice(i, 1);
     this.stats.expectDelete++;
+  }
+
+  /**
+   * NAT translated a connection that has a helper: the helper's NAT half
+   * (ip_nat_NAME) must be there to rewrite what the helper finds. Linux
+   * leaves loading it to the admin (or to nft's ct helper object); ctkit
+   * requests it on demand, once, without holding a reference, so
+   * `rmmod nf_nat_ftp` works when the admin wants it gone.
+   */
+  natHelperNeeded(slot: number): void {
+    const mod = this.helperOf(slot)?.spec.natModName;
+    if (!mod || this.kernel.helpers.findNat(mod) || this.natRequests.has(mod)) return;
+    this.natRequests.add(mod);
+    this.kernel.defer(
+      this.kernel.modules.requestModule(mod).finally(() => this.natRequests.delete(mod)),
+    );
   }
 
   /** nf_ct_unexpect_related: removes `e` if it is still registered. */

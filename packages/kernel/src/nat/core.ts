@@ -97,7 +97,10 @@ export class NatCore implements TupleSpace {
       t.status[slot] =
         (t.status[slot] as number) | (manip === Manip.SRC ? Ips.SRC_NAT : Ips.DST_NAT);
       // A helper on a translated connection may have to resize payloads.
-      if ((t.helper[slot] as number) >= 0) this.ct.seqadj.add(slot);
+      if ((t.helper[slot] as number) >= 0) {
+        this.ct.seqadj.add(slot);
+        this.ct.natHelperNeeded(slot);
+      }
     }
     if (manip === Manip.SRC) this.addBySource(slot);
     t.status[slot] =
