@@ -1,6 +1,7 @@
 export * from "./conntrack/conn-handle.js";
 export * from "./conntrack/core.js";
 export * from "./conntrack/expect.js";
+export * from "./conntrack/gre-keymap.js";
 export * from "./conntrack/listing.js";
 export { SeqAdjTable } from "./conntrack/seqadj.js";
 export * from "./conntrack/status.js";
@@ -25,6 +26,7 @@ export * from "./module/subsystem.js";
 export { resolveModulePath, workspacePluginsDir } from "./module-path.js";
 export * from "./nat/helper-api.js";
 export { Mangler } from "./nat/mangle.js";
+export { Manip, NatRange } from "./nat/range.js";
 export * from "./net/ct-query.js";
 export * from "./net/hooks.js";
 export * from "./net/index.js";

@@ -137,3 +137,39 @@ export function buildIcmp(p: IcmpParams): Uint8Array {
   l4.set(payload, 8);
   return ipWrap(p, isV6(p.src) ? 58 : 1, l4);
 }
+
+export interface GreV1Params extends IpParams {
+  /** The receiver's call ID (the key field's low half). */
+  callId: number;
+  /** Sequence number; present (S flag) unless null. */
+  seq?: number | null;
+  /** Acknowledgment number; present (A flag) when given. */
+  ack?: number;
+  /** GRE protocol; enhanced GRE carries PPP (0x880B). */
+  protocol?: number;
+  payload?: Uint8Array | string;
+}
+
+/** An enhanced GRE (version 1, RFC 2637) packet as PPTP sends it: K set, S/A as asked. */
+export function buildGreV1(p: GreV1Params): Uint8Array {
+  const payload = bytes(p.payload);
+  const hasSeq = p.seq !== null && p.seq !== undefined;
+  const hasAck = p.ack !== undefined;
+  const l4 = new Uint8Array(8 + (hasSeq ? 4 : 0) + (hasAck ? 4 : 0) + payload.length);
+  l4[0] = 0x20 | (hasSeq ? 0x10 : 0);
+  l4[1] = 0x01 | (hasAck ? 0x80 : 0);
+  writeU16(l4, 2, p.protocol ?? 0x880b);
+  writeU16(l4, 4, payload.length);
+  writeU16(l4, 6, p.callId);
+  let o = 8;
+  if (hasSeq) {
+    writeU32(l4, o, p.seq as number);
+    o += 4;
+  }
+  if (hasAck) {
+    writeU32(l4, o, p.ack as number);
+    o += 4;
+  }
+  l4.set(payload, o);
+  return ipWrap(p, 47, l4);
+}

@@ -18,6 +18,7 @@ import type { Skb } from "../net/skb.js";
 import { ConnHandle } from "./conn-handle.js";
 import { type Expectation, ExpectFlag, expectClash, expectMatches, expectSame } from "./expect.js";
 import { packetTuple, quotedTuple } from "./extract.js";
+import { GreKeymap } from "./gre-keymap.js";
 import { genericPacket, grePacket, icmpPacket, type SimpleTimeouts, udpPacket } from "./l4.js";
 import { tcpSetClosing } from "./proto-tcp.js";
 import { TcpTracker } from "./proto-tcp-tracker.js";
@@ -56,6 +57,8 @@ export class Conntrack implements ConntrackQuery {
   private readonly helperData = new Map<number, Record<string, unknown>>();
   /** NAT helpers' payload length changes, per connection (the seqadj extension). */
   readonly seqadj = new SeqAdjTable();
+  /** Enhanced-GRE source keys by tuple, filled by the PPTP helper. */
+  readonly greKeymap = new GreKeymap();
   /** NAT helper modules requested and not yet loaded. */
   private readonly natRequests = new Set<string>();
   /** UDP stream timestamps, indexed by slot. */
@@ -313,7 +316,7 @@ export class Conntrack implements ConntrackQuery {
       if (this.icmpError(skb)) return NfVerdict.ACCEPT;
     }
     for (let attempt = 0; attempt < 2; attempt++) {
-      if (!packetTuple(skb, this.orig)) {
+      if (!packetTuple(skb, this.orig, this.greKeymap)) {
         this.stats.invalid++;
         return NfVerdict.ACCEPT;
       }
@@ -443,7 +446,10 @@ export class Conntrack implements ConntrackQuery {
     if (!isError) return false;
     const innerOff = icmp.innerOffset;
     const innerLen = skb.l3Offset + skb.l3Length - innerOff;
-    if (!quotedTuple(skb, innerOff, innerLen, this.inner) || !invertTuple(this.inner, this.repl)) {
+    if (
+      !quotedTuple(skb, innerOff, innerLen, this.inner, this.greKeymap) ||
+      !invertTuple(this.inner, this.repl)
+    ) {
       this.stats.invalid++;
       return true;
     }
@@ -645,8 +651,18 @@ export class Conntrack implements ConntrackQuery {
 
   private freeUnconfirmed(slot: number): void {
     this.dropHelper(slot);
-    this.seqadj.free(slot);
+    this.forgetExtensions(slot);
     this.table.free(slot);
+  }
+
+  /**
+   * Per-connection state kept outside the table. The PPTP helper's destroy
+   * already removed its keymap entries; a helper that failed to do so
+   * must not leave keys behind that a reused slot would inherit.
+   */
+  private forgetExtensions(slot: number): void {
+    this.seqadj.free(slot);
+    if (this.greKeymap.size > 0) this.greKeymap.destroy(slot, this.table.id[slot] as number);
   }
 
   private dropHelper(slot: number): void {
@@ -673,7 +689,7 @@ export class Conntrack implements ConntrackQuery {
     this.emit("DESTROY", slot);
     this.dropHelper(slot);
     if ((t.status[slot] as number) & Ips.CONFIRMED) t.remove(slot);
-    this.seqadj.free(slot);
+    this.forgetExtensions(slot);
     t.free(slot);
   }
 
@@ -849,6 +865,30 @@ export class Conntrack implements ConntrackQuery {
     this.kernel.defer(
       this.kernel.modules.requestModule(mod).finally(() => this.natRequests.delete(mod)),
     );
+  }
+
+  /**
+   * __nf_ct_expect_find: the live expectation a connection with tuple `t`
+   * would match, without consuming it.
+   */
+  findExpectationFor(t: Tuple, now: number): Expectation | null {
+    for (const e of this.expectations) {
+      if (e.expires > now && expectMatches(e, t)) return e;
+    }
+    return null;
+  }
+
+  /** nf_conntrack_find_get: the live connection with `t` as either tuple, or -1. */
+  findConn(t: Tuple, now: number): number {
+    const v = this.table.find(t);
+    if (v < 0) return -1;
+    const slot = v >> 1;
+    return (this.table.expires[slot] as number) > now ? slot : -1;
+  }
+
+  /** nf_ct_kill: the connection goes away now (DESTROY event, expectations, helper). */
+  kill(slot: number): void {
+    this.destroy(slot);
   }
 
   /** nf_ct_unexpect_related: removes `e` if it is still registered. */

@@ -4,6 +4,7 @@
  */
 import { readU16, readU32 } from "@ctkit/packet";
 import type { Skb } from "../net/skb.js";
+import type { GreKeymap } from "./gre-keymap.js";
 import type { Tuple } from "./tuple.js";
 
 /** Fills `t` with the addresses of the packet's IP header. */
@@ -28,7 +29,7 @@ function addresses(skb: Skb, t: Tuple): void {
  * The packet's tuple. False when the transport header is missing or cut
  * (the kernel then leaves the packet without a connection: INVALID).
  */
-export function packetTuple(skb: Skb, t: Tuple): boolean {
+export function packetTuple(skb: Skb, t: Tuple, keymap: GreKeymap | null = null): boolean {
   addresses(skb, t);
   const proto = skb.family === 4 ? skb.dec.ipv4.protocol : skb.dec.ipv6.upperProtocol;
   t.proto = proto;
@@ -50,9 +51,33 @@ export function packetTuple(skb: Skb, t: Tuple): boolean {
     return true;
   }
   if (proto === 47) {
-    // Keys are zero until the PPTP keymap arrives (enhanced GRE); plain GRE is keyless.
-    return l4 === proto;
+    const off = skb.family === 4 ? skb.dec.ipv4.payloadOffset : skb.dec.ipv6.upperOffset;
+    return greKeys(skb.data, off, skb.l3Offset + skb.l3Length - off, t, keymap);
   }
+  return true;
+}
+
+const GRE_PROTO_PPP = 0x880b;
+
+/**
+ * gre_pkt_to_tuple: only enhanced GRE (version 1, PPTP) has keys — the
+ * destination key is the call ID in the header, the source key comes from
+ * the keymap the PPTP helper filled. Any other GRE, even a cut one, is
+ * tracked keyless like a generic protocol; enhanced GRE that does not
+ * carry PPP gets no connection at all.
+ */
+function greKeys(
+  d: Uint8Array,
+  off: number,
+  len: number,
+  t: Tuple,
+  keymap: GreKeymap | null,
+): boolean {
+  if (len < 4 || ((d[off + 1] as number) & 0x07) !== 1) return true;
+  if (len < 8) return true;
+  if (readU16(d, off + 2) !== GRE_PROTO_PPP) return false;
+  t.dport = readU16(d, off + 6);
+  t.sport = keymap === null || keymap.size === 0 ? 0 : keymap.lookup(t);
   return true;
 }
 
@@ -61,7 +86,13 @@ export function packetTuple(skb: Skb, t: Tuple): boolean {
  * header at `off` (bytes present: `len`). Only the first 8 transport bytes
  * are guaranteed, which is all ports and ICMP ids need.
  */
-export function quotedTuple(skb: Skb, off: number, len: number, t: Tuple): boolean {
+export function quotedTuple(
+  skb: Skb,
+  off: number,
+  len: number,
+  t: Tuple,
+  keymap: GreKeymap | null = null,
+): boolean {
   const d = skb.data;
   if (len < 1) return false;
   const version = (d[off] as number) >>> 4;
@@ -102,6 +133,8 @@ export function quotedTuple(skb: Skb, off: number, len: number, t: Tuple): boole
     if (l4len < 8) return false;
     t.sport = readU16(d, l4off + 4);
     t.dport = ((d[l4off] as number) << 8) | (d[l4off + 1] as number);
+  } else if (proto === 47) {
+    return greKeys(d, l4off, l4len, t, keymap);
   }
   return true;
 }

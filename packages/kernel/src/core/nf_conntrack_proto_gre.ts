@@ -1,8 +1,9 @@
 /**
- * GRE connection tracking: the protocol's timeouts as sysctls. The keymap
- * that maps enhanced-GRE call IDs to tuples belongs here too and arrives
- * with the PPTP work.
+ * GRE connection tracking: the protocol's timeouts as sysctls, and the
+ * keymap calls the PPTP helper uses to give enhanced-GRE packets their
+ * source key (exported under the kernel's symbol names).
  */
+import type { NfCtGreKeymapAdd, NfCtGreKeymapDestroy } from "../conntrack/gre-keymap.js";
 import { defineModule } from "../module/definition.js";
 
 export default defineModule({
@@ -15,5 +16,11 @@ export default defineModule({
       min: 0,
       onChange,
     });
+    const keymap = ctx.kernel.conntrack.greKeymap;
+    const add: NfCtGreKeymapAdd = (ct, dir, t) => keymap.add(ct.slot, ct.id, dir, t);
+    const destroy: NfCtGreKeymapDestroy = (ct) => keymap.destroy(ct.slot, ct.id);
+    ctx.exportSymbol("nf_ct_gre_keymap_add", add);
+    ctx.exportSymbol("nf_ct_gre_keymap_destroy", destroy);
+    ctx.onCleanup(() => keymap.flush());
   },
 });

@@ -8,6 +8,7 @@ import type { Expectation } from "../conntrack/expect.js";
 import type { HelperPacket } from "../helper/types.js";
 import type { Kernel } from "../kernel.js";
 import { Skb } from "../net/skb.js";
+import type { Manip, NatRange } from "./range.js";
 
 /**
  * nf_nat_mangle_tcp_packet / nf_nat_mangle_udp_packet: replace `matchLen`
@@ -31,7 +32,15 @@ export type NfNatFollowMaster = (slot: number, exp: Expectation, now: number) =>
  */
 export type NfNatExpFindPort = (exp: Expectation, port: number, now: number) => number;
 
+/**
+ * nf_nat_setup_info: give connection `slot` the mapping `range` for
+ * `manip` (0 = SRC, 1 = DST), as a NAT helper's expectfn does for the
+ * connection it expected. Returns the netfilter verdict.
+ */
+export type NfNatSetupInfo = (slot: number, range: NatRange, manip: Manip, now: number) => number;
+
 export const NAT_HELPER_SYMBOLS = {
+  setupInfo: "nf_nat_setup_info",
   mangleTcp: "nf_nat_mangle_tcp_packet",
   mangleUdp: "nf_nat_mangle_udp_packet",
   followMaster: "nf_nat_follow_master",
@@ -63,7 +72,10 @@ export function natHelperSymbols(kernel: Kernel): Record<string, unknown> {
       p = port + (nat.core.random16() % span);
     }
   };
+  const setupInfo: NfNatSetupInfo = (slot, range, manip, now) =>
+    nat.core.setupInfo(slot, range, manip, now);
   return {
+    [NAT_HELPER_SYMBOLS.setupInfo]: setupInfo,
     [NAT_HELPER_SYMBOLS.mangleTcp]: mangleTcp,
     [NAT_HELPER_SYMBOLS.mangleUdp]: mangleUdp,
     [NAT_HELPER_SYMBOLS.followMaster]: followMaster,
