@@ -12,6 +12,7 @@ import { NfVerdict } from "../net/hooks.js";
 import type { Skb } from "../net/skb.js";
 import { Mangler } from "./mangle.js";
 import { manipPkt4 } from "./manip.js";
+import { manipPkt6 } from "./manip6.js";
 import { Manip, NatRange, NatRangeFlag } from "./range.js";
 import { getUniqueTuple, inRange, type TupleSpace } from "./unique-tuple.js";
 
@@ -159,6 +160,11 @@ export class NatCore implements TupleSpace {
     invertTuple(this.tmp2, this.next);
     if (skb.family === 4) {
       manipPkt4(skb.data, skb.l3Offset, skb.l3Offset + skb.l3Length, this.next, manip);
+      skb.refresh();
+    } else {
+      // manipPkt6 fails only for a transport header shorter than the bytes it
+      // rewrites, which conntrack never tracks: nothing is written then.
+      manipPkt6(skb.data, skb.l3Offset, skb.l3Offset + skb.l3Length, this.next, manip);
       skb.refresh();
     }
   }

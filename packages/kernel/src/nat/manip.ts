@@ -93,8 +93,11 @@ function udpManip(
   writeU16(buf, portOff, newport);
 }
 
-/** Only query types carry an id; errors are left alone here. */
-function icmpManip(buf: Uint8Array, hdroff: number, t: Tuple): void {
+/**
+ * Only query types carry an id; errors are left alone here. IPv6 NAT uses
+ * it too: ICMP has no pseudo header, whatever the IP version.
+ */
+export function icmpManip(buf: Uint8Array, hdroff: number, t: Tuple): void {
   const type = buf[hdroff] as number;
   switch (type) {
     case 0:

@@ -54,6 +54,16 @@ export class NatRange {
     this.minAddr[0] = addr >>> 0;
     this.maxAddr[0] = addr >>> 0;
   }
+
+  /** setAddr4 for the IPv6 address at addr[off, off+16). */
+  setAddr6(addr: Uint8Array, off: number): void {
+    this.flags |= NatRangeFlag.MAP_IPS;
+    for (let i = 0; i < 4; i++) {
+      const w = readWord(addr, off + i * 4);
+      this.minAddr[i] = w;
+      this.maxAddr[i] = w;
+    }
+  }
 }
 
 function readWord(b: Uint8Array, o: number): number {

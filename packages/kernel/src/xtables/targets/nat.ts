@@ -123,30 +123,27 @@ function parsePorts(prog: Program, arg: string, portok: boolean, r: Range): void
 
 function parseTo(prog: Program, family: 4 | 6, orig: string, portok: boolean, r: Range): void {
   let start: string;
-  let portText: string | null = null;
+  /** Where the port part's colon is in `orig`, -1 for none. */
+  let colon: number;
   const lb = orig.indexOf("[");
   if (lb < 0) {
     // One colon is port information, more make an IPv6 address.
-    const colon = orig.indexOf(":");
-    if (colon >= 0 && orig.indexOf(":", colon + 1) < 0) {
-      start = orig.slice(0, colon);
-      portText = orig.slice(colon + 1);
-    } else start = orig;
+    colon = orig.indexOf(":");
+    if (colon >= 0 && orig.indexOf(":", colon + 1) >= 0) colon = -1;
+    start = colon >= 0 ? orig.slice(0, colon) : orig;
   } else {
+    // "[ADDR[-ADDR]]:PORT": what lies between "]" and the colon is ignored.
     const rb = orig.indexOf("]", lb + 1);
     if (rb < 0 || family === 4) throw paramProblem(prog, "Invalid address format");
     start = orig.slice(lb + 1, rb);
-    const colon = orig.indexOf(":", rb + 1);
-    if (colon >= 0) portText = orig.slice(colon + 1);
-    // "[]:port" carries no address.
-    if (colon >= 0 && start === "" && rb === lb + 1) {
-      parsePorts(prog, portText as string, portok, r);
-      return;
-    }
+    colon = orig.indexOf(":", rb + 1);
   }
-  if (portText !== null) {
-    parsePorts(prog, portText, portok, r);
-    if (start === "") return;
+  if (colon >= 0) {
+    parsePorts(prog, orig.slice(colon + 1), portok, r);
+    // ":PORT" and "[]:PORT" carry no address. libxt_NAT tells them by the
+    // colon's position alone, so any two characters before a lone colon
+    // ("ab:80") are dropped the same way.
+    if (colon === 0 || colon === 2) return;
   }
   r.flags |= NatRangeFlag.MAP_IPS;
   const dash = start.indexOf("-");
