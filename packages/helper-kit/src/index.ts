@@ -21,8 +21,23 @@
  * ```
  */
 export {
+  ConnHandle,
   CtInfo,
   defineModule,
+  type Expectation,
+  type ExpectError,
+  KernelError,
+  Manip,
+  NAT_HELPER_SYMBOLS,
+  NatRange,
+  NatRangeFlag,
+  type NfCtGreKeymapAdd,
+  type NfCtGreKeymapDestroy,
+  type NfNatExpFindPort,
+  type NfNatFollowMaster,
+  type NfNatMangle,
+  type NfNatSetupInfo,
+  Tuple,
   type ExpectPolicy,
   type HelperPacket,
   type HelperSpec,

@@ -49,9 +49,9 @@ export async function loadPlugin(dir: string, params: string[] = []): Promise<Lo
  * directly in a unit test. Headers are zero-filled: 20 bytes of IPv4 and
  * 20 of TCP (the datapath fills real ones).
  */
-export function payloadPacket(payload: string | Uint8Array): HelperPacket {
+export function payloadPacket(payload: string | Uint8Array, time = 0): HelperPacket {
   const body = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
   const data = new Uint8Array(40 + body.length);
   data.set(body, 40);
-  return { data, l3Offset: 0, l4Offset: 20, payloadOffset: 40, payloadLength: body.length };
+  return { data, l3Offset: 0, l4Offset: 20, payloadOffset: 40, payloadLength: body.length, time };
 }

@@ -30,12 +30,27 @@ GW6 = {"c1": "2001:db8:1::1", "c2": "2001:db8:1::1", "srv": "2001:db8:2::1"}
 ROUTER_SIDE = {"c1": "lan", "c2": "lan", "srv": "wan"}
 
 
+def _owner_alive(name):
+    """Namespaces are named PREFIX<pid>-<role>: is the recorder that made them still running?"""
+    pid = name[len(PREFIX):].split("-")[0]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def cleanup_leftovers():
-    """Remove namespaces of earlier runs that died before their own cleanup."""
+    """Remove namespaces of earlier runs that died before their own cleanup
+    (not those of a recorder still running alongside this one)."""
     r = sh("ip netns list", check=False)
     for line in r.stdout.splitlines():
         name = line.split()[0] if line.split() else ""
-        if name.startswith(PREFIX):
+        if name.startswith(PREFIX) and not _owner_alive(name):
             sh(f"ip netns del {name}", check=False)
 
 

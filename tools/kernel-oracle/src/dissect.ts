@@ -76,6 +76,74 @@ class Builder {
   }
 }
 
+/** PPTP control messages (RFC 2637) by type: which call ids lead the body. */
+const PPTP_CALL_ID_FIRST = new Set([7, 8, 9, 10, 12, 13]); // the sender's own call id
+const PPTP_PEER_CALL_ID_FIRST = new Set([11, 14, 15]); // the peer's call id
+const PPTP_PEER_CALL_ID_SECOND = new Set([8, 10]); // own, then the peer's
+/** PNS -> PAC messages whose own call id nf_nat_pptp replaces on the way out. */
+const PPTP_NAT_CALL_ID = new Set([7, 10, 12]);
+const PPTP_PORT = 1723;
+const PPTP_MAGIC = 0x1a2b3c4d;
+
+const get16 = (b: Uint8Array, off: number) => (b[off] << 8) | b[off + 1];
+
+/**
+ * A TCP payload to/from port 1723 that starts with a PPTP control header:
+ * header fields and the call ids. Linux takes the id it puts into a PNS's
+ * outgoing call from the NATed TCP source port, so on the NAT side that id is
+ * renamed as a "tcp port".
+ */
+function pptp(x: Builder, off: number, end: number, toPac: boolean): boolean {
+  const { b, ctx } = x;
+  if (end - off < 16 || ((get16(b, off + 4) << 16) | get16(b, off + 6)) >>> 0 !== PPTP_MAGIC)
+    return false;
+  x.add("PPTP length", off, 2);
+  x.add("PPTP message type", off + 2, 2);
+  x.add("PPTP magic cookie", off + 4, 4, "hex");
+  x.add("PPTP control message type", off + 8, 2);
+  x.add("PPTP reserved", off + 10, 2, "hex");
+  const type = get16(b, off + 8);
+  let at = off + 12;
+  if (PPTP_CALL_ID_FIRST.has(type)) {
+    const natChosen = ctx.natSide && toPac && PPTP_NAT_CALL_ID.has(type);
+    x.add("PPTP call id", at, 2, "dec", natChosen ? "rename" : "value", NAT_KINDS.tcp);
+    at += 2;
+    if (PPTP_PEER_CALL_ID_SECOND.has(type)) {
+      x.add("PPTP peer call id", at, 2);
+      at += 2;
+    }
+  } else if (PPTP_PEER_CALL_ID_FIRST.has(type)) {
+    x.add("PPTP peer call id", at, 2);
+    at += 2;
+  }
+  x.add("PPTP message body", at, end - at, "bytes");
+  return true;
+}
+
+/**
+ * GRE: version 1 (enhanced GRE, PPTP) field by field; the key's call id is
+ * what conntrack tracks and nf_nat_pptp rewrites. Other versions stay bytes.
+ */
+function gre(x: Builder, p: string, off: number, end: number): boolean {
+  const { b } = x;
+  if (end - off < 8 || (b[off + 1] & 7) !== 1) return false;
+  x.add(`${p}GRE flags/version`, off, 2, "hex");
+  x.add(`${p}GRE protocol`, off + 2, 2, "hex");
+  x.add(`${p}GRE payload length`, off + 4, 2);
+  x.add(`${p}GRE call id`, off + 6, 2);
+  let at = off + 8;
+  if (b[off] & 0x10) {
+    x.add(`${p}GRE sequence`, at, 4);
+    at += 4;
+  }
+  if (b[off + 1] & 0x80) {
+    x.add(`${p}GRE ack`, at, 4);
+    at += 4;
+  }
+  x.add(`${p}GRE payload`, at, end - at, "bytes");
+  return true;
+}
+
 function l4(x: Builder, p: string, proto: number, v6: boolean, off: number, end: number) {
   const { b, ctx } = x;
   const inner = p !== "";
@@ -101,9 +169,13 @@ function l4(x: Builder, p: string, proto: number, v6: boolean, off: number, end:
     x.add(`${p}TCP urgent`, off + 18, 2);
     const doff = off + 12 < b.length ? (b[off + 12] >> 4) * 4 : 20;
     if (doff > 20) x.add(`${p}TCP options`, off + 20, doff - 20, "bytes");
+    const toPac = off + 4 <= end && get16(b, off + 2) === PPTP_PORT;
+    const pptpPort = toPac || (off + 2 <= end && get16(b, off) === PPTP_PORT);
+    if (!inner && pptpPort && pptp(x, off + doff, end, toPac)) return;
     x.add(`${p}TCP payload`, off + doff, end - off - doff, "bytes");
     return;
   }
+  if (proto === 47 && gre(x, p, off, end)) return;
   if (proto === 1 || proto === 58) {
     const t = proto === 1 ? "ICMP" : "ICMPv6";
     x.add(`${p}${t} type`, off, 1);

@@ -55,6 +55,8 @@ export interface HelperPacket {
   /** Start of the L4 payload (TCP/UDP data) and its length. */
   readonly payloadOffset: number;
   readonly payloadLength: number;
+  /** The packet's time in seconds (the kernel clock; capture time in a replay). Expectations count from it. */
+  readonly time: number;
 }
 
 /**
