@@ -89,6 +89,7 @@ export class Conntrack implements ConntrackQuery {
     found: 0,
     invalid: 0,
     insert: 0,
+    insertFailed: 0,
     drop: 0,
     earlyDrop: 0,
     expectNew: 0,
@@ -621,6 +622,16 @@ export class Conntrack implements ConntrackQuery {
     const updated = this.updated;
     this.updated = -1;
     if ((st & Ips.CONFIRMED) === 0 && skb.ctinfo < IP_CT_IS_REPLY) {
+      // __nf_conntrack_confirm: a tuple already in the table (NAT found no
+      // free one, e.g. an exhausted port range) loses: the packet is dropped.
+      t.getTuple(slot, 1, this.repl);
+      if (t.find(this.repl) >= 0) {
+        this.stats.drop++;
+        this.stats.insertFailed++;
+        this.freeUnconfirmed(slot);
+        skb.ct = -1;
+        return NfVerdict.DROP;
+      }
       t.status[slot] = st | Ips.CONFIRMED;
       t.insert(slot);
       this.stats.insert++;
