@@ -3,6 +3,7 @@
  * pkt_to_tuple functions), reading only the Skb's views.
  */
 import { readU16, readU32 } from "@ctkit/packet";
+import { ExtHeaderWalk } from "../net/ipv6-exthdr.js";
 import type { Skb } from "../net/skb.js";
 import type { GreKeymap } from "./gre-keymap.js";
 import type { Tuple } from "./tuple.js";
@@ -58,6 +59,8 @@ export function packetTuple(skb: Skb, t: Tuple, keymap: GreKeymap | null = null)
 }
 
 const GRE_PROTO_PPP = 0x880b;
+/** Scratch walker for quoted IPv6 headers (one per process: extraction is synchronous). */
+const quotedWalk = new ExtHeaderWalk();
 
 /**
  * gre_pkt_to_tuple: only enhanced GRE (version 1, PPTP) has keys — the
@@ -118,8 +121,11 @@ export function quotedTuple(
       t.src[i] = readU32(d, off + 8 + i * 4);
       t.dst[i] = readU32(d, off + 24 + i * 4);
     }
-    proto = d[off + 6] as number;
-    l4off = off + 40;
+    // The quoted packet's extension headers are walked as Linux does; a
+    // quoted later fragment has no transport header to match on.
+    l4off = quotedWalk.skip(d, off + 40, off + len, d[off + 6] as number);
+    if (l4off < 0 || (quotedWalk.fragOff & 0xfff8) !== 0) return false;
+    proto = quotedWalk.nexthdr;
   } else return false;
   t.proto = proto;
   t.sport = 0;

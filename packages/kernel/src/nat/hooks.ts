@@ -15,7 +15,7 @@ import type { Kernel } from "../kernel.js";
 import { type Family, Hook, NfVerdict, Priority } from "../net/hooks.js";
 import type { Skb } from "../net/skb.js";
 import { NatCore } from "./core.js";
-import { ExtHeaderWalk } from "./exthdr6.js";
+import { ExtHeaderWalk } from "../net/ipv6-exthdr.js";
 import { icmpReplyTranslation4 } from "./icmp.js";
 import { icmpv6ReplyTranslation } from "./icmp6.js";
 import { Manip } from "./range.js";

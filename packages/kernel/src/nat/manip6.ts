@@ -9,7 +9,7 @@
  */
 import { checksumReplace16, checksumReplaceBytes, readU16, writeU16 } from "@ctkit/packet";
 import type { Tuple } from "../conntrack/tuple.js";
-import { ExtHeaderWalk } from "./exthdr6.js";
+import { ExtHeaderWalk } from "../net/ipv6-exthdr.js";
 import { icmpManip } from "./manip.js";
 import { Manip } from "./range.js";
 

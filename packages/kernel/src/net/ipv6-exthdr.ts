@@ -1,5 +1,5 @@
 /**
- * ipv6_skip_exthdr as NAT uses it: the walk from the end of an IPv6 header
+ * ipv6_skip_exthdr as NAT and conntrack use it: the walk from the end of an IPv6 header
  * over hop-by-hop, routing, fragment, destination-options and AH headers
  * to the transport header, reading only inside the packet. Unlike the
  * packet decoder it never rejects the packet: like the kernel it only needs
