@@ -11,8 +11,15 @@
  * expectation the table refuses ("cannot add expectation"), or whatever
  * nf_nat_ftp decides.
  */
-import { CtInfo, type HelpFn, NF_ACCEPT, NF_DROP, type Verdict } from "@ctkit/helper-kit";
-import { type ConnHandle, Tuple } from "@ctkit/kernel";
+import {
+  type ConnHandle,
+  CtInfo,
+  type HelpFn,
+  NF_ACCEPT,
+  NF_DROP,
+  Tuple,
+  type Verdict,
+} from "@ctkit/helper-kit";
 import { FtpCommand } from "./command.js";
 import type { NfNatFtpHook } from "./nat-hook.js";
 import { FtpLineState } from "./nl-seq.js";

@@ -11,8 +11,9 @@
  *
  * The modinfo (aliases, parameters) is the `ctkit` field of package.json.
  */
+
+import type { ConnHandle } from "@ctkit/helper-kit";
 import { defineModule } from "@ctkit/helper-kit";
-import type { ConnHandle } from "@ctkit/kernel";
 import { createFtpHelp } from "./help.js";
 import { NF_NAT_FTP_HOOK, NfNatFtpHook } from "./nat-hook.js";
 import { FTP_MASTER_SIZE } from "./nl-seq.js";

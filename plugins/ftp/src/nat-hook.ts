@@ -19,7 +19,7 @@ import {
   type Expectation,
   KernelError,
   type Verdict,
-} from "@ctkit/kernel";
+} from "@ctkit/helper-kit";
 import type { FtpType } from "./command.js";
 import type { FtpPacket } from "./packet.js";
 

@@ -6,13 +6,13 @@
  * helper "ip_nat_ftp", the name the kernel requests it by when an FTP
  * control connection gets translated.
  */
-import { defineModule } from "@ctkit/helper-kit";
 import {
+  defineModule,
   NAT_HELPER_SYMBOLS,
   type NfNatExpFindPort,
   type NfNatFollowMaster,
   type NfNatMangle,
-} from "@ctkit/kernel";
+} from "@ctkit/helper-kit";
 import { NF_NAT_FTP_HOOK, type NfNatFtpHook } from "@ctkit/plugin-ftp";
 import { createNatFtp } from "./nat-ftp.js";
 

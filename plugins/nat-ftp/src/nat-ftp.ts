@@ -24,7 +24,7 @@ import {
   type NfNatMangle,
   Tuple,
   type Verdict,
-} from "@ctkit/kernel";
+} from "@ctkit/helper-kit";
 import type { FtpPacket, FtpType, NfNatFtpFn } from "@ctkit/plugin-ftp";
 import { formatAnnouncement, MAX_FORMATTED } from "./format.js";
 
