@@ -142,6 +142,44 @@ function l4Sum(p: Uint8Array, t: L4, end: number): Sum | null {
   return { off, udp: t.proto === 17 };
 }
 
+const PPTP_PORT = 1723;
+const PPTP_MAGIC = 0x1a2b3c4d;
+/** Control message type → payload offset of the peer call ID the PAC echoes back. */
+const PPTP_PEER_CALL_ID: ReadonlyMap<number, number> = new Map([
+  [8, 14], // Outgoing-Call-Reply
+  [10, 14], // Incoming-Call-Reply
+  [11, 12], // Incoming-Call-Connected
+  [14, 12], // WAN-Error-Notify
+  [15, 12], // Set-Link-Info
+]);
+
+/**
+ * PPTP through NAT: Linux gives the PNS the call ID of its translated TCP
+ * source port (nf_nat_pptp), so the PAC's messages echo a NAT-chosen value
+ * as "peer call ID". Call-Disconnect-Notify carries the PAC's own ID: not renamed.
+ */
+function pptpPeerCallId(p: Uint8Array, t: L4, table: Map<number, number>, sums: Sum[]): boolean {
+  const data = t.off + (p[t.off + 12] >> 4) * 4;
+  if (data + 12 > t.end || get16(p, data + 2) !== 1) return false;
+  if (((get16(p, data + 4) << 16) | get16(p, data + 6)) >>> 0 !== PPTP_MAGIC) return false;
+  const at = PPTP_PEER_CALL_ID.get(get16(p, data + 8));
+  if (at === undefined || data + at + 2 > t.end) return false;
+  const now = table.get(get16(p, data + at));
+  if (now === undefined) return false;
+  put16(p, data + at, now, sums);
+  return true;
+}
+
+/** Enhanced GRE (version 1) to the PNS carries its NAT-chosen call ID as key; no checksum covers it. */
+function greCallId(p: Uint8Array, t: L4, table: Map<number, number> | undefined): boolean {
+  if (!table || t.off + 8 > t.end || (p[t.off + 1] & 0x07) !== 1) return false;
+  const now = table.get(get16(p, t.off + 6));
+  if (now === undefined) return false;
+  p[t.off + 6] = now >> 8;
+  p[t.off + 7] = now & 0xff;
+  return true;
+}
+
 /**
  * Rewrites one packet received on a NAT interface, in place. Renamed: the
  * destination port of TCP/UDP, the id of an ICMP/ICMPv6 echo reply, and in an
@@ -157,11 +195,17 @@ export function rewriteInput(p: Uint8Array, m: NatRenaming): boolean {
   const sums = sum ? [sum] : [];
   if (t.proto === 6 || t.proto === 17) {
     if (t.off + 4 > t.end || !table) return false;
+    let changed = false;
     const now = table.get(get16(p, t.off + 2));
-    if (now === undefined) return false;
-    put16(p, t.off + 2, now, sums);
-    return true;
+    if (now !== undefined) {
+      put16(p, t.off + 2, now, sums);
+      changed = true;
+    }
+    if (t.proto === 6 && get16(p, t.off) === PPTP_PORT)
+      changed = pptpPeerCallId(p, t, table, sums) || changed;
+    return changed;
   }
+  if (t.proto === 47) return greCallId(p, t, m.get(NAT_KINDS.tcp));
   if (t.proto !== 1 && t.proto !== 58) return false;
   if (t.off + 8 > t.end) return false;
   const type = p[t.off];
@@ -204,18 +248,28 @@ export function renameConntrack(text: string, m: NatRenaming): string {
     .split("\n")
     .map((line) => {
       const w = line.split(/(\s+)/);
-      const kind = kindOf(
-        { tcp: 6, udp: 17, icmp: 1, icmpv6: 58 }[w[0] as "tcp" | "udp" | "icmp" | "icmpv6"] ?? -1,
-      );
+      // A GRE connection's reply key is the PPTP call ID nf_nat_pptp took from a TCP port.
+      const gre = w[0] === "gre";
+      const kind = gre
+        ? NAT_KINDS.tcp
+        : kindOf(
+            { tcp: 6, udp: 17, icmp: 1, icmpv6: 58 }[w[0] as "tcp" | "udp" | "icmp" | "icmpv6"] ??
+              -1,
+          );
       const table = kind ? m.get(kind) : undefined;
       if (!table) return line;
-      const key = kind === NAT_KINDS.tcp || kind === NAT_KINDS.udp ? "dport=" : "id=";
+      const key = gre
+        ? "dstkey="
+        : kind === NAT_KINDS.tcp || kind === NAT_KINDS.udp
+          ? "dport="
+          : "id=";
       let srcs = 0;
       for (let i = 0; i < w.length; i++) {
         if (w[i].startsWith("src=")) srcs++;
         if (srcs === 2 && w[i].startsWith(key)) {
-          const now = table.get(Number(w[i].slice(key.length)));
-          if (now !== undefined) w[i] = `${key}${now}`;
+          const v = w[i].slice(key.length);
+          const now = table.get(gre ? Number.parseInt(v, 16) : Number(v));
+          if (now !== undefined) w[i] = `${key}${gre ? `0x${now.toString(16)}` : now}`;
         }
       }
       return w.join("");

@@ -127,3 +127,67 @@ describe("rewriting recorded inputs with NAT's renaming", () => {
     expect(renameConntrack(icmp, renaming)).toBe(icmp.replace(/id=57507 mark/, "id=39540 mark"));
   });
 });
+
+describe("PPTP through NAT", () => {
+  const m: NatRenaming = new Map([["tcp port", new Map([[44950, 40302]])]]);
+
+  /** A PPTP control message of `type` from the PAC (port 1723) to the NATed port. */
+  function pptp(type: number, body: number[]): Uint8Array {
+    const msg = [0, 12 + body.length, 0, 1, 0x1a, 0x2b, 0x3c, 0x4d, 0, type, 0, 0, ...body];
+    const tcp = [
+      0x06,
+      0xbb,
+      44950 >> 8,
+      44950 & 0xff,
+      0,
+      0,
+      0,
+      1,
+      0,
+      0,
+      0,
+      1,
+      0x50,
+      0x18,
+      0xff,
+      0xff,
+      0,
+      0,
+      0,
+      0,
+    ];
+    const p = ip4(6, [...tcp, ...msg]);
+    put16(p, 36, ~sum(p, 20, p.length, sum(p, 12, 20, 6 + p.length - 20)) & 0xffff);
+    return p;
+  }
+
+  it("renames the peer call ID the PAC echoes, keeping the TCP checksum right", () => {
+    // Outgoing-Call-Reply: call ID 0x4a02, peer call ID 44950 (the NATed port).
+    const p = pptp(8, [0x4a, 0x02, 44950 >> 8, 44950 & 0xff, 1, 0, 0, 0]);
+    expect(rewriteInput(p, m)).toBe(true);
+    expect((p[22] << 8) | p[23]).toBe(40302); // destination port
+    expect((p[40 + 14] << 8) | p[40 + 15]).toBe(40302); // peer call ID
+    expect((p[40 + 12] << 8) | p[40 + 13]).toBe(0x4a02); // the PAC's own ID stays
+    expect(badChecksum(p)).toBe(null);
+  });
+
+  it("leaves Call-Disconnect-Notify's call ID (the PAC's own) alone", () => {
+    const p = pptp(13, [44950 >> 8, 44950 & 0xff, 1, 0]);
+    rewriteInput(p, m);
+    expect((p[40 + 12] << 8) | p[40 + 13]).toBe(44950);
+  });
+
+  it("renames the call ID of enhanced GRE to the PNS", () => {
+    const gre = ip4(47, [0x30, 0x01, 0x88, 0x0b, 0, 0, 44950 >> 8, 44950 & 0xff, 0, 0, 0, 1]);
+    expect(rewriteInput(gre, m)).toBe(true);
+    expect((gre[26] << 8) | gre[27]).toBe(40302);
+    const v0 = ip4(47, [0x00, 0x00, 0x08, 0x00]);
+    expect(rewriteInput(v0, m)).toBe(false);
+  });
+
+  it("renames a GRE connection's reply key in conntrack -L", () => {
+    const line =
+      "gre 47 179 src=10.0.0.3 dst=198.51.100.2 srckey=0x1 dstkey=0x4a02 src=198.51.100.2 dst=198.51.100.1 srckey=0x4a02 dstkey=0xaf96 [ASSURED] mark=0 use=1";
+    expect(renameConntrack(line, m)).toBe(line.replace("dstkey=0xaf96", "dstkey=0x9d6e"));
+  });
+});
