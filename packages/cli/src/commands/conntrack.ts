@@ -1,108 +1,140 @@
 /**
  * ctkit conntrack: conntrack-tools' conntrack against the running kernel:
- * -L [expect], -F [expect], -C, -E (events until interrupted), -o extended.
+ * -L [expect], -F [expect], -C, -I (create), -E (events until interrupted),
+ * with its filters (-s/-d/-r/-q, -p and the protocol's options, -f, -m,
+ * -e) and outputs (-o extended, timestamp).
  */
-import { connLine, expectLine, type Kernel, protoName } from "@ctkit/kernel";
+import { connLine, expectLine, type Kernel } from "@ctkit/kernel";
 import type { Command, CommandContext } from "../command.js";
-import { getopt } from "../getopt.js";
+import { acctOn } from "../conntrack/acct.js";
+import { CtkitLimit, createEntry } from "../conntrack/create.js";
+import { eventHub } from "../conntrack/event-hub.js";
+import { FlowFilter } from "../conntrack/filter.js";
+import { type ConntrackArgs, NotSupported, parseConntrackArgs } from "../conntrack/options.js";
+import { CONNTRACK_VERSION, ConntrackProblem } from "../conntrack/problem.js";
+import { watchEvents } from "../conntrack/watch.js";
+import { ensureGcWorker } from "../daemon/gc-worker.js";
+import { daemonIoOf } from "../daemon/stream.js";
 
-/** The version of conntrack-tools whose output ctkit reproduces. */
-export const CONNTRACK_VERSION = "conntrack v1.4.7 (conntrack-tools)";
+export { acctOn, CONNTRACK_VERSION };
 
 const HELP = `Usage: ctkit conntrack [commands] [options]
 Commands:
-  -L, --dump [expect]     List conntrack or expectation table
-  -F, --flush [expect]    Flush conntrack or expectation table
-  -C, --count             Show counter
-  -E, --event             Show events (until the client disconnects)
+  -L, --dump [expect]       List conntrack or expectation table
+  -I, --create              Create a conntrack entry (udp, icmp, icmpv6, other non-port protocols)
+  -F, --flush [expect]      Flush conntrack or expectation table
+  -C, --counter [expect]    Show counter
+  -E, --event               Show events until interrupted (needs 'ctkit up')
 Options:
-  -o, --output extended   Show the layer 3 protocol too
-  -p, --proto PROTO       Only entries of this protocol
-  --json                  Machine-readable listing
+  -s, --src, --orig-src IP[/N]   Source address from original direction
+  -d, --dst, --orig-dst IP[/N]   Destination address from original direction
+  -r, --reply-src IP             Source address from reply direction
+  -q, --reply-dst IP             Destination address from reply direction
+  -p, --protonum PROTO           Layer 4 protocol, eg. 'udp'; then its options:
+      tcp/udp: --sport --dport --reply-port-src --reply-port-dst (tcp: --state)
+      icmp/icmpv6: --icmp[v6]-type --icmp[v6]-code --icmp[v6]-id
+  -f, --family ipv4|ipv6         Layer 3 protocol
+  -t, --timeout SECONDS          Set timeout (-I)
+  -u, --status STATUS            Set status, eg. ASSURED (-I)
+  -m, --mark MARK[/MASK]         Set mark (-I) or match it
+  -e, --event-mask MASK          Event mask, eg. NEW,DESTROY (-E)
+  -o, --output TYPE[,...]        extended, timestamp (-E)
+  --json                         Machine-readable listing
 `;
 
-/** Whether listings show per-direction counters (net.netfilter.nf_conntrack_acct). */
-export function acctOn(k: Kernel): boolean {
-  return (
-    k.sysctl.has("net.netfilter.nf_conntrack_acct") &&
-    k.sysctl.get("net.netfilter.nf_conntrack_acct") === 1
-  );
+function list(ctx: CommandContext, k: Kernel, a: ConntrackArgs): number {
+  const now = k.now();
+  const ct = k.conntrack;
+  if (a.table === "expect") {
+    const live = ct.expectations.filter((e) => e.expires > now);
+    for (const e of live) ctx.io.out(`${expectLine(ct, e, now)}\n`);
+    ctx.io.err(`${CONNTRACK_VERSION}: ${live.length} expectations have been shown.\n`);
+    return 0;
+  }
+  const filter = new FlowFilter(a);
+  const slots = ct.liveSlots(now).filter((s) => filter.matches(ct, s, true));
+  const opts = { now, acct: acctOn(k), extended: a.extended };
+  if (ctx.env.json) {
+    ctx.io.out(
+      `${JSON.stringify(
+        slots.map((s) => connLine(ct, s, opts)),
+        null,
+        2,
+      )}\n`,
+    );
+    return 0;
+  }
+  for (const s of slots) ctx.io.out(`${connLine(ct, s, opts)}\n`);
+  ctx.io.err(`${CONNTRACK_VERSION}: ${slots.length} flow entries have been shown.\n`);
+  return 0;
+}
+
+async function dispatch(ctx: CommandContext, k: Kernel, a: ConntrackArgs): Promise<number> {
+  const ct = k.conntrack;
+  const daemon = daemonIoOf(ctx.io);
+  const pid = daemon?.clientPid ?? 0;
+  switch (a.command) {
+    case "help":
+      ctx.io.out(HELP);
+      return 0;
+    case "list":
+      return list(ctx, k, a);
+    case "count":
+      ctx.io.out(
+        `${a.table === "expect" ? ct.expectations.length : ct.liveSlots(k.now()).length}\n`,
+      );
+      return 0;
+    case "flush":
+      if (a.table === "expect") {
+        while (ct.expectations.length > 0) ct.unlinkExpectation(0);
+        ctx.io.err(`${CONNTRACK_VERSION}: expectation table has been emptied.\n`);
+      } else {
+        eventHub(k).asUser(pid, () => ct.flush());
+        ctx.io.err(`${CONNTRACK_VERSION}: connection tracking table has been emptied.\n`);
+      }
+      return 0;
+    case "create":
+      return createEntry(k, a, pid, ctx.io);
+    case "event":
+      if (a.table === "expect")
+        throw new CtkitLimit(
+          "conntrack -E expect: ctkit's kernel does not report expectation events yet",
+        );
+      if (daemon === null)
+        throw new CtkitLimit(
+          "conntrack -E streams from a running kernel: start one with 'ctkit up'",
+        );
+      return watchEvents(k, a, daemon);
+  }
 }
 
 export const conntrack: Command = {
   name: "conntrack",
-  summary: "list, flush and watch the connection tracking table",
+  summary: "list, create, flush and watch the connection tracking table",
   help: HELP,
   where: "live",
   async run(ctx: CommandContext, argv: string[]): Promise<number> {
     const k = ctx.kernel as Kernel;
-    const o = getopt("conntrack", argv, [
-      { key: "list", short: "L", long: "dump" },
-      { key: "flush", short: "F", long: "flush" },
-      { key: "count", short: "C", long: "count" },
-      { key: "event", short: "E", long: "event" },
-      { key: "output", short: "o", long: "output", arg: true },
-      { key: "proto", short: "p", long: "proto", arg: true },
-    ]);
-    const f = o.flags;
-    const table = o.rest[0] ?? "conntrack";
-    if (table !== "conntrack" && table !== "expect") {
-      ctx.io.err(
-        `${CONNTRACK_VERSION}: Bad parameter \`${table}'\nTry \`conntrack -h' or 'conntrack --help' for more information.\n`,
-      );
-      return 2;
-    }
-    const now = k.now();
-    const ct = k.conntrack;
-    if (f.count) {
-      ctx.io.out(`${table === "expect" ? ct.expectations.length : ct.liveSlots(now).length}\n`);
-      return 0;
-    }
-    if (f.flush) {
-      if (table === "expect") {
-        while (ct.expectations.length > 0) ct.unlinkExpectation(0);
-        ctx.io.err(`${CONNTRACK_VERSION}: expectation table has been emptied.\n`);
-      } else {
-        ct.flush();
-        ctx.io.err(`${CONNTRACK_VERSION}: connection tracking table has been emptied.\n`);
+    const daemon = daemonIoOf(ctx.io);
+    if (daemon !== null) ensureGcWorker(k, daemon);
+    try {
+      const args = parseConntrackArgs(argv);
+      for (const w of args.warnings) ctx.io.err(w);
+      return await dispatch(ctx, k, args);
+    } catch (e) {
+      if (e instanceof ConntrackProblem) {
+        ctx.io.err(e.text());
+        return e.exitCode;
       }
-      return 0;
-    }
-    if (f.list) {
-      if (table === "expect") {
-        const live = ct.expectations.filter((e) => e.expires > now);
-        for (const e of live) ctx.io.out(`${expectLine(ct, e, now)}\n`);
-        ctx.io.err(`${CONNTRACK_VERSION}: ${live.length} expectations have been shown.\n`);
-        return 0;
+      if (e instanceof NotSupported) {
+        ctx.io.err(`ctkit: ${e.message} is not supported by ctkit yet\n`);
+        return 1;
       }
-      const proto = o.values.proto?.[0];
-      const slots = ct
-        .liveSlots(now)
-        .filter((s) => proto === undefined || protoName(ct.table.proto[s] as number) === proto);
-      const opts = { now, acct: acctOn(k), extended: o.values.output?.[0] === "extended" };
-      if (ctx.env.json) {
-        ctx.io.out(
-          `${JSON.stringify(
-            slots.map((s) => connLine(ct, s, opts)),
-            null,
-            2,
-          )}\n`,
-        );
-        return 0;
+      if (e instanceof CtkitLimit) {
+        ctx.io.err(`ctkit: ${e.message}\n`);
+        return 1;
       }
-      for (const s of slots) ctx.io.out(`${connLine(ct, s, opts)}\n`);
-      ctx.io.err(`${CONNTRACK_VERSION}: ${slots.length} flow entries have been shown.\n`);
-      return 0;
+      throw e;
     }
-    if (f.event) {
-      ctx.io.err(
-        `${CONNTRACK_VERSION}: -E is not supported by ctkit yet; use 'ctkit replay --trace' to see events\n`,
-      );
-      return 1;
-    }
-    ctx.io.err(
-      `${CONNTRACK_VERSION}: no command specified\nTry \`conntrack -h' or 'conntrack --help' for more information.\n`,
-    );
-    return 2;
   },
 };

@@ -1,8 +1,11 @@
 /**
- * Sends one command to the daemon and relays its output.
+ * Sends one command to the daemon and relays its output. When the reply
+ * turns into a stream (conntrack -E), the user's Ctrl-C or a SIGTERM is
+ * passed on to the daemon, which ends the command the way conntrack-tools
+ * ends on that signal; a second signal gives up waiting.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import type { CliEnv } from "../env.js";
 import type { Io } from "../io.js";
 import { PROTOCOL_VERSION, type Reply, socketPath, tokenPath } from "./protocol.js";
@@ -15,6 +18,39 @@ export function readToken(stateDir: string): string {
   } catch {
     return "";
   }
+}
+
+const FORWARDED_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+/**
+ * While a reply streams: the first signal asks the daemon to wrap up, a
+ * second one drops the connection. A closed stdout (`| head`) ends the
+ * stream quietly instead of crashing on EPIPE.
+ */
+function forwardInterrupts(sock: Socket, abandon: (exitCode: number) => void): () => void {
+  let asked = false;
+  const onSignal = () => {
+    if (asked) {
+      // As a shell reports a process killed by SIGINT.
+      abandon(130);
+      sock.destroy();
+      return;
+    }
+    asked = true;
+    if (sock.writable) sock.write(`${JSON.stringify({ t: "interrupt" })}\n`);
+  };
+  const onStdoutError = (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") return;
+    // conntrack-tools would die of SIGPIPE here.
+    abandon(141);
+    sock.destroy();
+  };
+  for (const s of FORWARDED_SIGNALS) process.on(s, onSignal);
+  process.stdout.on("error", onStdoutError);
+  return () => {
+    for (const s of FORWARDED_SIGNALS) process.off(s, onSignal);
+    process.stdout.off("error", onStdoutError);
+  };
 }
 
 export function sendRequest(env: CliEnv, command: string, args: string[], io: Io): Promise<number> {
@@ -30,10 +66,12 @@ export function sendRequest(env: CliEnv, command: string, args: string[], io: Io
     const sock = connect(path);
     let buf = "";
     let exit: number | null = null;
+    let stopForwarding: (() => void) | null = null;
+    let abandoned: number | null = null;
     sock.setEncoding("utf8");
     sock.on("connect", () => {
       sock.write(
-        `${JSON.stringify({ v: PROTOCOL_VERSION, token: readToken(env.stateDir), command, args, env })}\n`,
+        `${JSON.stringify({ v: PROTOCOL_VERSION, token: readToken(env.stateDir), command, args, env, pid: process.pid })}\n`,
       );
     });
     sock.on("data", (chunk: string) => {
@@ -44,6 +82,10 @@ export function sendRequest(env: CliEnv, command: string, args: string[], io: Io
         buf = buf.slice(nl + 1);
         if (reply.t === "out") io.out(reply.d);
         else if (reply.t === "err") io.err(reply.d);
+        else if (reply.t === "stream")
+          stopForwarding ??= forwardInterrupts(sock, (code) => {
+            abandoned = code;
+          });
         else exit = reply.code;
         nl = buf.indexOf("\n");
       }
@@ -58,7 +100,10 @@ export function sendRequest(env: CliEnv, command: string, args: string[], io: Io
       } else reject(e);
     });
     sock.on("close", () => {
-      if (exit === null)
+      stopForwarding?.();
+      // A stream the user abandoned (second signal, closed stdout) ends without an exit code.
+      if (exit === null && abandoned !== null) resolve(abandoned);
+      else if (exit === null)
         reject(new Error("ctkit: the kernel closed the connection without an answer"));
       else resolve(exit);
     });

@@ -3,6 +3,11 @@
  * then reply lines (stdout text, stderr text, and finally the exit code).
  * Requests carry the token from the private state dir: only a process that
  * can read the owner's files may talk to the kernel.
+ *
+ * A command that streams (conntrack -E) first replies {"t":"stream"}: from
+ * then on the client may send {"t":"interrupt"} when the user interrupts
+ * it, and the command ends with its usual last lines and exit code. The
+ * additions are optional on both sides, so the version stays 1.
  */
 import type { CliEnv } from "../env.js";
 
@@ -16,9 +21,30 @@ export interface Request {
   command: string;
   args: string[];
   env: CliEnv;
+  /** The client's process id (events its request causes name it); absent means unknown. */
+  pid?: number;
 }
 
-export type Reply = { t: "out"; d: string } | { t: "err"; d: string } | { t: "exit"; code: number };
+export type Reply =
+  | { t: "out"; d: string }
+  | { t: "err"; d: string }
+  | { t: "exit"; code: number }
+  | { t: "stream" };
+
+/** What a client may send after its request, while its reply streams. */
+export type ClientMessage = { t: "interrupt" };
+
+/** Longest line a client may send after its request; longer ones are dropped. */
+export const MAX_CLIENT_LINE = 1024;
+
+export function parseClientMessage(line: string): ClientMessage | null {
+  try {
+    const v = JSON.parse(line) as { t?: unknown };
+    return v !== null && typeof v === "object" && v.t === "interrupt" ? { t: "interrupt" } : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Validates an untrusted request; returns an error text or the request. */
 export function parseRequest(line: string): Request | string {
@@ -50,6 +76,8 @@ export function parseRequest(line: string): Request | string {
   ) {
     return "env is malformed";
   }
+  if (r.pid !== undefined && !(Number.isInteger(r.pid) && (r.pid as number) >= 0))
+    return "pid must be a non-negative integer";
   return r as unknown as Request;
 }
 
