@@ -19,10 +19,10 @@ import {
 import { describe, expect, it } from "vitest";
 import { Ips } from "../src/conntrack/status.js";
 import { Tuple } from "../src/conntrack/tuple.js";
-import { ExtHeaderWalk } from "../src/net/ipv6-exthdr.js";
 import { icmpv6ReplyTranslation } from "../src/nat/icmp6.js";
 import { manipPkt6 } from "../src/nat/manip6.js";
 import { Manip } from "../src/nat/range.js";
+import { ExtHeaderWalk } from "../src/net/ipv6-exthdr.js";
 
 const C1 = "2001:db8:1::2";
 const SRV = "2001:db8:2::2";
