@@ -3,7 +3,7 @@
  * clients create, list and flush; the closing summary on SIGINT/SIGTERM;
  * expiry through the daemon's GC; and the error without a daemon.
  * Expected lines are conntrack-tools' output on Linux 6.18 for the same
- * commands (see src/conntrack/event-line.ts).
+ * commands (see the kernel's conntrack/listing.ts eventLine).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -94,20 +94,67 @@ export function expectLine(ct: Conntrack, e: Expectation, now: number): string {
   ct.table.getTuple(e.master, 0, master);
   const h = ct.helperOf(e.master);
   let s = `${Math.max(0, Math.floor(e.expires - now))} proto=${t.proto} `;
-  s += `src=${addrText(fam, t.src)} dst=${addrText(fam, t.dst)} sport=${t.sport} dport=${t.dport} `;
-  s += `mask-src=${addrText(fam, mask)} mask-dst=${fam === 4 ? "255.255.255.255" : "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"} sport=${e.maskSport} dport=65535 `;
+  // GRE tuples name their keys (hex), as for connections.
+  const gre = t.proto === 47;
+  const ports = (a: number, b: number) =>
+    gre ? `srckey=0x${a.toString(16)} dstkey=0x${b.toString(16)}` : `sport=${a} dport=${b}`;
+  s += `src=${addrText(fam, t.src)} dst=${addrText(fam, t.dst)} ${ports(t.sport, t.dport)} `;
+  s += `mask-src=${addrText(fam, mask)} mask-dst=${fam === 4 ? "255.255.255.255" : "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"} ${ports(e.maskSport, 65535)} `;
   s += `master-src=${addrText(fam, master.src)} master-dst=${addrText(fam, master.dst)} sport=${master.sport} dport=${master.dport} `;
   s += `class=${e.cls}`;
   if (h) s += ` helper=${h.spec.name}`;
   return s;
 }
 
-/** `conntrack -E` line: the message type right-aligned in 9 columns, then the entry. */
+export interface EventLineOptions {
+  /** Kernel clock at the event, seconds. */
+  now: number;
+  /** net.netfilter.nf_conntrack_acct. */
+  acct: boolean;
+  /** -o extended: the layer 3 protocol first. */
+  extended?: boolean;
+  /** The message carries the mark even when it is 0 (ctnetlink's IPCT_MARK: entries made from userspace). */
+  markEvent?: boolean;
+}
+
+/**
+ * One `conntrack -E` line as Linux 6.x and conntrack-tools print it. An
+ * event message (ctnetlink_conntrack_event) carries less than a dump:
+ * - NEW/UPDATE: the timeout; no counters; the mark only when it is not 0
+ *   (or the event is about the mark); the helper name.
+ * - DESTROY: the timeout only while at least a second was left (flushed
+ *   early, not expired); counters when accounting is on; no helper.
+ * Never a use count. Verified against conntrack -E on Linux 6.18.
+ */
 export function eventLine(
   ct: Conntrack,
   type: "NEW" | "UPDATE" | "DESTROY",
   slot: number,
-  o: ListOptions,
+  o: EventLineOptions,
 ): string {
-  return `${`[${type}]`.padStart(9)} ${connLine(ct, slot, { ...o, noTimeout: type === "DESTROY" })}`;
+  const t = ct.table;
+  const orig = new Tuple();
+  const reply = new Tuple();
+  t.getTuple(slot, 0, orig);
+  t.getTuple(slot, 1, reply);
+  const destroy = type === "DESTROY";
+  const status = t.status[slot] as number;
+  let s = `${`[${type}]`.padStart(9)} `;
+  if (o.extended) s += `${orig.family === 4 ? "ipv4     2" : "ipv6     10"} `;
+  s += `${protoName(orig.proto).padEnd(8)} ${orig.proto} `;
+  const left = Math.max(0, Math.floor((t.expires[slot] as number) - o.now));
+  if (!destroy || left > 0) s += `${left} `;
+  if (orig.proto === 6) s += `${ct.tcpStateName(slot)} `;
+  const counters = (dir: 0 | 1) =>
+    destroy && o.acct
+      ? `packets=${t.acct[slot * 4 + dir * 2]} bytes=${t.acct[slot * 4 + dir * 2 + 1]} `
+      : "";
+  s += tupleText(orig) + counters(0);
+  if ((status & Ips.SEEN_REPLY) === 0) s += "[UNREPLIED] ";
+  s += tupleText(reply) + counters(1);
+  if (status & Ips.ASSURED) s += "[ASSURED] ";
+  if (o.markEvent || t.mark[slot] !== 0) s += `mark=${t.mark[slot]} `;
+  const helper = destroy ? null : ct.helperOf(slot);
+  if (helper) s += `helper=${helper.spec.name} `;
+  return s.trimEnd();
 }
