@@ -21,6 +21,7 @@ import { packetTuple, quotedTuple } from "./extract.js";
 import { GreKeymap } from "./gre-keymap.js";
 import { genericPacket, grePacket, icmpPacket, type SimpleTimeouts, udpPacket } from "./l4.js";
 import { tcpSetClosing } from "./proto-tcp.js";
+import { TcpState } from "./proto-tcp-states.js";
 import { TcpTracker } from "./proto-tcp-tracker.js";
 import { SeqAdjTable } from "./seqadj.js";
 import { Ips } from "./status.js";
@@ -742,6 +743,35 @@ export class Conntrack implements ConntrackQuery {
       }
       return true;
     }
+  }
+
+  /**
+   * nf_nat_used_tuple_harder: whether `reply` stays taken for the new
+   * connection `slot`. A new TCP connection (still SYN_SENT) may take the
+   * tuple of an old one that has finished (TIME_WAIT or later, has seen a
+   * reply, not dying or fixed) when its SYN is past the old one's sequence
+   * space: the old connection is killed. Anything else: tupleTaken.
+   */
+  takenUnlessEvictable(reply: Tuple, slot: number, now: number): boolean {
+    const tcp = this.tcpTracker;
+    const t = this.table;
+    if (tcp === null || t.proto[slot] !== 6 || tcp.store.state(slot) !== TcpState.SynSent)
+      return this.tupleTaken(reply, slot, now);
+    const v = t.find(reply);
+    if (v < 0) return false;
+    const old = v >> 1;
+    if ((t.expires[old] as number) <= now) {
+      this.destroy(old);
+      return false;
+    }
+    // Only a connection whose reply direction is this tuple can be evicted.
+    if ((v & 1) === 0 || old === slot) return true;
+    const st = t.status[old] as number;
+    if (tcp.store.state(old) < TcpState.TimeWait) return true;
+    if ((st & (Ips.FIXED_TIMEOUT | Ips.DYING)) !== 0 || (st & Ips.SEEN_REPLY) === 0) return true;
+    if (((tcp.store.tdEnd(slot, 0) - tcp.store.tdEnd(old, 0)) | 0) <= 0) return true;
+    this.kill(old);
+    return false;
   }
 
   /** Drops expired connections and expectations (the GC worker). */

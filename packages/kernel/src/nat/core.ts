@@ -17,6 +17,8 @@ import { Manip, NatRange, NatRangeFlag } from "./range.js";
 import { getUniqueTuple, inRange, type TupleSpace } from "./unique-tuple.js";
 
 const NAT_MASK = Ips.SRC_NAT | Ips.DST_NAT;
+/** NF_NAT_HARDER_THRESH: the last quarter of NF_NAT_MAX_ATTEMPTS (128). */
+const HARDER_THRESHOLD = 32;
 
 export class NatCore implements TupleSpace {
   /** by-source table: hash of (proto, source address, source port) → [slot, id, slot, id, ...]. */
@@ -174,6 +176,12 @@ export class NatCore implements TupleSpace {
   used(t: Tuple): boolean {
     if (!invertTuple(t, this.tmp)) return false;
     return this.ct.tupleTaken(this.tmp, this.slot, this.now);
+  }
+
+  usedHarder(t: Tuple, attemptsLeft: number): boolean {
+    if (attemptsLeft > HARDER_THRESHOLD) return this.used(t);
+    if (!invertTuple(t, this.tmp)) return false;
+    return this.ct.takenUnlessEvictable(this.tmp, this.slot, this.now);
   }
 
   findSrc(orig: Tuple, range: NatRange, out: Tuple): boolean {

@@ -15,6 +15,11 @@ const MAX_ATTEMPTS = 128;
 export interface TupleSpace {
   /** nf_nat_used_tuple: the tuple's inverse belongs to another connection. */
   used(t: Tuple): boolean;
+  /**
+   * nf_nat_used_tuple_harder: as used(), but in the last attempts of a port
+   * search a TCP SYN may evict a TIME_WAIT holder it has overtaken.
+   */
+  usedHarder(t: Tuple, attemptsLeft: number): boolean;
   /** find_appropriate_src: an existing mapping of this source that fits the range, into `out`. */
   findSrc(orig: Tuple, range: NatRange, out: Tuple): boolean;
   /** get_random_u16 (any value is allowed; ctkit's is a seeded generator). */
@@ -158,7 +163,7 @@ export function l4UniqueTuple(t: Tuple, r: NatRange, manip: Manip, space: TupleS
       const key = min + (off % size);
       if (useSrc) t.sport = key;
       else t.dport = key;
-      if (!space.used(t)) return;
+      if (!space.usedHarder(t, attempts - i)) return;
     }
     if (attempts >= size || attempts < 16) return;
     attempts = attempts >>> 1;
