@@ -87,9 +87,12 @@ describe("ctkit conntrack -E", () => {
     const left = watch.outLines().slice(2).map(secondsLeft);
     expect(left[0]).toBeLessThan(30);
     expect(left[0]).toBeGreaterThan(30 - (Date.now() - started) / 1000 - 1);
-    // The ICMP entry had 30 s more and came a fraction of a second later.
+    // The ICMP entry had 30 s more and came a little later (how much later
+    // depends on how busy the machine is: at most the whole test's time).
     expect((left[1] as number) - (left[0] as number)).toBeGreaterThanOrEqual(30);
-    expect((left[1] as number) - (left[0] as number)).toBeLessThanOrEqual(31);
+    expect((left[1] as number) - (left[0] as number)).toBeLessThanOrEqual(
+      31 + (Date.now() - started) / 1000,
+    );
     watch.interrupt();
     await watch.finished();
     expect(watch.err()).toBe(`${VERSION}: 4 flow events have been shown.\n`);

@@ -211,6 +211,7 @@ export const replay: Command = {
     ctx.io.out(`# conntrack -L expect\n${exps.map((l) => `${l}\n`).join("")}`);
     ctx.io.out(`${CONNTRACK_VERSION}: ${exps.length} expectations have been shown.\n`);
     if (o.flags.print) {
+      ctx.io.out(`# lsmod\n${readFileSync(join(out, "lsmod.txt"), "utf8")}`);
       for (const name of outputs.counts.keys()) {
         ctx.io.out(`# ${name}-out.pcap\n`);
         const r = openCapture(readFileSync(join(out, `${name}-out.pcap`)));

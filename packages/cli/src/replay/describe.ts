@@ -26,7 +26,19 @@ export function describePacket(data: Uint8Array, off: number, len: number): stri
       return `ICMP ${src} > ${dst} type ${dec.icmp.type} code ${dec.icmp.code} ttl ${ttl}${tail}`;
     case 58:
       return `ICMPv6 ${src} > ${dst} type ${dec.icmpv6.type} code ${dec.icmpv6.code} hlim ${ttl}${tail}`;
+    case 47: {
+      const g = dec.gre;
+      if (g.version !== 1)
+        return `GRE ${src} > ${dst} proto 0x${hex4(g.protocolType)} ttl ${ttl}${tail}`;
+      const seq = g.hasSequence ? ` seq ${g.sequence}` : "";
+      const ack = g.hasAcknowledgment ? ` ack ${g.acknowledgment}` : "";
+      return `GREv1 ${src} > ${dst} call ${g.callId}${seq}${ack} len ${g.keyPayloadLength} ttl ${ttl}${tail}`;
+    }
     default:
       return `proto ${v4 ? dec.ipv4.protocol : dec.ipv6.upperProtocol} ${src} > ${dst} ttl ${ttl}${tail}`;
   }
+}
+
+function hex4(v: number): string {
+  return v.toString(16).padStart(4, "0");
 }
