@@ -6,8 +6,9 @@
  *   gen            write a synthetic capture pair (lan-in.pcap, wan-in.pcap)
  *   datapath       replay captures through conntrack, against a reference
  *   memory         heap per tracked connection at 1M connections
+ *   nat            MASQUERADE replay throughput and heap per NATed connection
  * Every figure comes with a reference measured in the same invocation.
- * datapath, memory and all need global.gc: without --expose-gc this
+ * datapath, memory, nat and all need global.gc: without --expose-gc this
  * process re-runs itself with it.
  */
 import { spawnSync } from "node:child_process";
@@ -20,16 +21,18 @@ import { MEMORY_USAGE, parseMemoryArgs } from "./memory/command.js";
 import { formatMemory } from "./memory/report.js";
 import { runMemory } from "./memory/run.js";
 import { MODPROBE_USAGE, parseModprobeArgs, runModprobe } from "./modprobe.js";
+import { NAT_USAGE, parseNatArgs, runNatBench } from "./nat/command.js";
 import { formatResult } from "./report.js";
 
-const USAGE = `usage: ctkit-bench [all|modprobe|gen|datapath|memory] [options]   (pnpm bench ...)
+const USAGE = `usage: ctkit-bench [all|modprobe|gen|datapath|memory|nat] [options]   (pnpm bench ...)
   all [--samples N] [--json]   everything, quick sizes (the default command)
 ${MODPROBE_USAGE}
 ${GEN_USAGE}
 ${DATAPATH_USAGE}
-${MEMORY_USAGE}`;
+${MEMORY_USAGE}
+${NAT_USAGE}`;
 
-const NEEDS_GC = new Set(["all", "datapath", "memory"]);
+const NEEDS_GC = new Set(["all", "datapath", "memory", "nat"]);
 
 function print(json: boolean, value: unknown, text: string): void {
   console.log(json ? JSON.stringify(value, roundToMicroseconds, 2) : text);
@@ -64,6 +67,17 @@ async function memory(argv: string[]): Promise<void> {
   );
 }
 
+async function nat(argv: string[]): Promise<void> {
+  const o = parseNatArgs(argv);
+  if (o.help) return console.log(NAT_USAGE);
+  if (!o.json) console.log(`ctkit bench nat; ${formatEnvironment(environment())}\n`);
+  const before = environment();
+  const results = await runNatBench(o, o.json ? () => {} : console.log);
+  const after = environment();
+  if (o.json) print(true, { environment: before, environmentAfter: after, ...results }, "");
+  else console.log(`\nafter: load average ${after.loadAverage.map((v) => v.toFixed(2)).join(" ")}`);
+}
+
 /** Quick sizes: the modprobe samples, a 200k-packet capture and its one-protocol variants, 1M connections. */
 async function all(argv: string[]): Promise<void> {
   const m = parseModprobeArgs(argv);
@@ -96,6 +110,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   gen: async (argv) => genCommand(argv),
   datapath,
   memory,
+  nat,
 };
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 /**
- * Loose comparison of conntrack -L listings: the same entries with the same
- * states and flags; timeouts may differ by the time between the last packet
+ * Loose comparison of conntrack -L (and -L expect) listings: the same
+ * entries with the same states, flags and use counts; timeouts may differ by the time between the last packet
  * (ctkit's clock at the end of replay) and the kernel's snapshot.
  */
 export interface CtEntry {
@@ -8,14 +8,22 @@ export interface CtEntry {
   timeout: number;
 }
 
-/** "tcp 6 119 TIME_WAIT src=… use=1" → key without the timeout and use=, plus the timeout. */
+/**
+ * A listing's entries as key (everything but the timeout) and timeout:
+ * "tcp 6 119 TIME_WAIT src=… use=2" (conntrack -L; use= counts the
+ * entry's children, so it is compared) and "299 proto=6 src=…"
+ * (conntrack -L expect, the timeout first).
+ */
 export function parseConntrack(text: string): CtEntry[] {
   const out: CtEntry[] = [];
   for (const line of text.split("\n")) {
     const w = line.trim().split(/\s+/);
+    if (w.length >= 3 && /^\d+$/.test(w[0]) && w[1].startsWith("proto=")) {
+      out.push({ key: w.slice(1).join(" "), timeout: Number(w[0]) });
+      continue;
+    }
     if (w.length < 4 || !/^\d+$/.test(w[1]) || !/^\d+$/.test(w[2])) continue;
-    const rest = w.slice(3).filter((x) => !x.startsWith("use="));
-    out.push({ key: [w[0], w[1], ...rest].join(" "), timeout: Number(w[2]) });
+    out.push({ key: [w[0], w[1], ...w.slice(3)].join(" "), timeout: Number(w[2]) });
   }
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

@@ -4,7 +4,7 @@
  * with its filters (-s/-d/-r/-q, -p and the protocol's options, -f, -m,
  * -e) and outputs (-o extended, timestamp).
  */
-import { connLine, expectLine, type Kernel } from "@ctkit/kernel";
+import { childCounts, connLine, expectLine, type Kernel } from "@ctkit/kernel";
 import type { Command, CommandContext } from "../command.js";
 import { acctOn } from "../conntrack/acct.js";
 import { CtkitLimit, createEntry } from "../conntrack/create.js";
@@ -53,7 +53,7 @@ function list(ctx: CommandContext, k: Kernel, a: ConntrackArgs): number {
   }
   const filter = new FlowFilter(a);
   const slots = ct.liveSlots(now).filter((s) => filter.matches(ct, s, true));
-  const opts = { now, acct: acctOn(k), extended: a.extended };
+  const opts = { now, acct: acctOn(k), extended: a.extended, children: childCounts(ct) };
   if (ctx.env.json) {
     ctx.io.out(
       `${JSON.stringify(

@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { connLine, eventLine, expectLine, HOOK_NAMES, Kernel, type NfVerdict } from "@ctkit/kernel";
+import { childCounts, connLine, eventLine, expectLine, HOOK_NAMES, Kernel, type NfVerdict } from "@ctkit/kernel";
 import { EtherType, formatTimestamp, openCapture } from "@ctkit/packet";
 import type { Command, CommandContext } from "../command.js";
 import { effectiveModulePath } from "../env.js";
@@ -172,7 +172,8 @@ export const replay: Command = {
     const ct = kernel.conntrack;
     const acct = acctOn(kernel);
     const slots = ct.liveSlots(now);
-    const lines = slots.map((s) => connLine(ct, s, { now, acct }));
+    const children = childCounts(ct);
+    const lines = slots.map((s) => connLine(ct, s, { now, acct, children }));
     const exps = ct.expectations.filter((e) => e.expires > now).map((e) => expectLine(ct, e, now));
     writeFileSync(join(out, "conntrack.txt"), lines.map((l) => `${l}\n`).join(""));
     writeFileSync(join(out, "expect.txt"), exps.map((l) => `${l}\n`).join(""));

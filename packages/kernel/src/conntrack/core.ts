@@ -748,8 +748,8 @@ export class Conntrack implements ConntrackQuery {
   /**
    * nf_nat_used_tuple_harder: whether `reply` stays taken for the new
    * connection `slot`. A new TCP connection (still SYN_SENT) may take the
-   * tuple of an old one that has finished (TIME_WAIT or later, has seen a
-   * reply, not dying or fixed) when its SYN is past the old one's sequence
+   * tuple of an old one that has finished (TIME_WAIT or later, was
+   * source-NATed, not dying or fixed) when its SYN is past the old one's sequence
    * space: the old connection is killed. Anything else: tupleTaken.
    */
   takenUnlessEvictable(reply: Tuple, slot: number, now: number): boolean {
@@ -768,7 +768,7 @@ export class Conntrack implements ConntrackQuery {
     if ((v & 1) === 0 || old === slot) return true;
     const st = t.status[old] as number;
     if (tcp.store.state(old) < TcpState.TimeWait) return true;
-    if ((st & (Ips.FIXED_TIMEOUT | Ips.DYING)) !== 0 || (st & Ips.SEEN_REPLY) === 0) return true;
+    if ((st & (Ips.FIXED_TIMEOUT | Ips.DYING)) !== 0 || (st & Ips.SRC_NAT) === 0) return true;
     if (((tcp.store.tdEnd(slot, 0) - tcp.store.tdEnd(old, 0)) | 0) <= 0) return true;
     this.kill(old);
     return false;

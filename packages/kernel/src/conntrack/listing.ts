@@ -57,6 +57,23 @@ export interface ListOptions {
   extended?: boolean;
   /** Leave out the timeout (DESTROY events carry none). */
   noTimeout?: boolean;
+  /** Live children per master slot (childCounts), so a full listing counts them once. */
+  children?: ReadonlyMap<number, number>;
+}
+
+/**
+ * Connections that are some master's expected children, per master slot.
+ * Linux's `use=` is the entry's reference count: one for the table, one
+ * per child (a child holds its master); expectations hold none.
+ */
+export function childCounts(ct: Conntrack): Map<number, number> {
+  const t = ct.table;
+  const out = new Map<number, number>();
+  for (let s = 0; s < t.capacity; s++) {
+    const m = t.master[s] as number;
+    if (t.id[s] !== 0 && m >= 0 && t.id[m] !== 0) out.set(m, (out.get(m) ?? 0) + 1);
+  }
+  return out;
 }
 
 export function connLine(ct: Conntrack, slot: number, o: ListOptions): string {
@@ -80,7 +97,8 @@ export function connLine(ct: Conntrack, slot: number, o: ListOptions): string {
   s += `mark=${t.mark[slot]} `;
   const h = ct.helperOf(slot);
   if (h) s += `helper=${h.spec.name} `;
-  s += "use=1";
+  const children = (o.children ?? childCounts(ct)).get(slot) ?? 0;
+  s += `use=${1 + children}`;
   return s;
 }
 

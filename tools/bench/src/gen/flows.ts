@@ -21,6 +21,27 @@ const UDP_PORTS = [53, 53, 123, 443];
 const PING_PAYLOAD = 56;
 const SERVER_NETS = [0xc6336400, 0xcb007100]; // 198.51.100.0/24, 203.0.113.0/24
 
+/**
+ * Where replies go and how clients pick ports. The plain capture is routed:
+ * replies go to the client, ports are random. A capture for a source-NAT
+ * router sends the replies to the router's public address, and gives every
+ * flow its own client port (and echo id), so that NAT can keep them and the
+ * replies in the file are the ones the router expects.
+ */
+export interface FlowAddressing {
+  /** 0: replies to the client; else the (NAT router's) address replies are sent to. */
+  replyTo: number;
+  /** Client port 1024 + k mod 64512 and echo id k mod 65536 for flow k. */
+  portPerFlow: boolean;
+}
+
+export const ROUTED: FlowAddressing = { replyTo: 0, portPerFlow: false };
+
+/** Client port of flow k with portPerFlow: unique among up to 64512 flows. */
+export function flowPort(k: number): number {
+  return 1024 + (k % 64512);
+}
+
 /** 10.0.0.0/8 address of flow k: a bijection of k+1 on 24 bits, so every flow has its own. */
 export function clientAddress(k: number): number {
   return (0x0a000000 | (Math.imul(k + 1, 0x9e3779b1) & 0xffffff)) >>> 0;
@@ -45,6 +66,7 @@ export class FlowPool {
   constructor(
     size: number,
     private readonly maxPayload: number,
+    private readonly addressing: FlowAddressing = ROUTED,
   ) {
     this.proto = new Uint8Array(size);
     this.step = new Uint32Array(size);
@@ -73,6 +95,11 @@ export class FlowPool {
     this.dport[s] = proto === Proto.ICMP ? 0 : (ports[rng.below(ports.length)] as number);
     this.cseq[s] = proto === Proto.ICMP ? rng.below(65536) : rng.u32();
     this.sseq[s] = rng.u32();
+    // After the draws above, so both addressings give the same flows otherwise.
+    if (this.addressing.portPerFlow) {
+      this.sport[s] = flowPort(k);
+      if (proto === Proto.ICMP) this.cseq[s] = k & 0xffff;
+    }
   }
 
   protoOf(s: number): Proto {
@@ -126,7 +153,7 @@ export class FlowPool {
     const cp = this.sport[s] as number;
     const vp = this.dport[s] as number;
     enc.src = fromServer ? v : c;
-    enc.dst = fromServer ? c : v;
+    enc.dst = fromServer ? this.addressing.replyTo || c : v;
     enc.sport = fromServer ? vp : cp;
     enc.dport = fromServer ? cp : vp;
   }

@@ -8,7 +8,7 @@
  */
 import { PacketEncoder } from "../encode.js";
 import { Prng } from "../prng.js";
-import { FlowPool } from "./flows.js";
+import { type FlowAddressing, FlowPool } from "./flows.js";
 import { type Mix, makePlan, type Proto, roundsOf } from "./plan.js";
 
 export interface GenOptions {
@@ -25,6 +25,8 @@ export interface GenOptions {
   startSec: number;
   /** Largest transport payload. */
   maxPayload: number;
+  /** Replies and client ports for a source-NAT router (default: routed, see FlowAddressing). */
+  addressing?: FlowAddressing;
 }
 
 export const GEN_DEFAULTS = {
@@ -61,7 +63,11 @@ export function generate(o: GenOptions, sink: PacketSink): GenSummary {
   if (!Number.isInteger(o.gapUs) || o.gapUs < 1) throw new Error("--gap-us must be ≥ 1");
   const rng = new Prng(o.seed);
   const plan = makePlan(o.flows, o.packets, o.mix, rng);
-  const pool = new FlowPool(Math.max(1, Math.min(o.concurrency, o.flows)), o.maxPayload);
+  const pool = new FlowPool(
+    Math.max(1, Math.min(o.concurrency, o.flows)),
+    o.maxPayload,
+    o.addressing,
+  );
   const enc = new PacketEncoder();
   const sum: GenSummary = {
     flows: o.flows,
