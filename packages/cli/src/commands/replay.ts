@@ -7,7 +7,15 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { childCounts, connLine, eventLine, expectLine, HOOK_NAMES, Kernel, type NfVerdict } from "@ctkit/kernel";
+import {
+  childCounts,
+  connLine,
+  eventLine,
+  expectLine,
+  HOOK_NAMES,
+  Kernel,
+  type NfVerdict,
+} from "@ctkit/kernel";
 import { EtherType, formatTimestamp, openCapture } from "@ctkit/packet";
 import type { Command, CommandContext } from "../command.js";
 import { effectiveModulePath } from "../env.js";
