@@ -252,7 +252,13 @@ export class NatCore implements TupleSpace {
 }
 
 function srcKey(t: Tuple): number {
-  let h = Math.imul(t.proto ^ (t.family << 8), 0x9e3779b1) ^ t.sport;
-  for (let i = 0; i < 4; i++) h = Math.imul(h ^ (t.src[i] as number), 0x85ebca6b) ^ (h >>> 15);
+  // Port, protocol and family go in whole before any address word, and each
+  // word is mixed before the next: an address and a port that rise together
+  // (sequential clients, sequential ports) must not cancel out.
+  let h = Math.imul(t.proto | (t.family << 8) | (t.sport << 16), 0x9e3779b1);
+  for (let i = 0; i < 4; i++) {
+    h = Math.imul(h ^ (t.src[i] as number), 0x85ebca6b);
+    h ^= h >>> 13;
+  }
   return h | 0;
 }

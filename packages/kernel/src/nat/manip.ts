@@ -30,8 +30,10 @@ export function manipPkt4(
   manip: Manip,
 ): void {
   const hdroff = iph + ((buf[iph] as number) & 0x0f) * 4;
-  const oldip = readU32(buf, iph + (manip === Manip.SRC ? 12 : 16));
-  const newip = (manip === Manip.SRC ? target.src[0] : target.dst[0]) as number;
+  // `| 0`: int32 values stay unboxed; a uint32 above 2^31 (any address from
+  // 128.0.0.0 up) passed on to the helpers below is a heap number per packet.
+  const oldip = readU32(buf, iph + (manip === Manip.SRC ? 12 : 16)) | 0;
+  const newip = ((manip === Manip.SRC ? target.src[0] : target.dst[0]) as number) | 0;
   switch (target.proto) {
     case 6:
       tcpManip(buf, hdroff, skbEnd, target, manip, oldip, newip);
