@@ -151,24 +151,28 @@ export class NatCore implements TupleSpace {
   /**
    * nf_nat_packet: rewrites the packet when its direction needs this
    * hook's manip; the target is the inverse of the other direction's tuple.
+   * False: the packet cannot be rewritten and must be dropped.
    */
-  packet(skb: Skb, manip: Manip): void {
+  packet(skb: Skb, manip: Manip): boolean {
     const slot = skb.ct;
     const dir = skb.ctinfo >= 3 ? 1 : 0;
     let statusbit: number = manip === Manip.SRC ? Ips.SRC_NAT : Ips.DST_NAT;
     if (dir === 1) statusbit ^= NAT_MASK;
-    if (((this.ct.table.status[slot] as number) & statusbit) === 0) return;
+    if (((this.ct.table.status[slot] as number) & statusbit) === 0) return true;
     this.ct.table.getTuple(slot, (dir ^ 1) as 0 | 1, this.tmp2);
     invertTuple(this.tmp2, this.next);
     if (skb.family === 4) {
       manipPkt4(skb.data, skb.l3Offset, skb.l3Offset + skb.l3Length, this.next, manip);
       skb.refresh();
-    } else {
-      // manipPkt6 fails only for a transport header shorter than the bytes it
-      // rewrites, which conntrack never tracks: nothing is written then.
-      manipPkt6(skb.data, skb.l3Offset, skb.l3Offset + skb.l3Length, this.next, manip);
-      skb.refresh();
+      return true;
     }
+    // A transport header too short for the bytes to rewrite (or a GRE
+    // version NAT cannot handle): nothing is written and, as in
+    // nf_nat_ipv6_manip_pkt, the packet is dropped.
+    if (!manipPkt6(skb.data, skb.l3Offset, skb.l3Offset + skb.l3Length, this.next, manip))
+      return false;
+    skb.refresh();
+    return true;
   }
 
   // ---- TupleSpace ----

@@ -108,7 +108,7 @@ export class Nat {
         if (v !== NfVerdict.ACCEPT) return v as NfVerdict;
       }
     }
-    this.core.packet(skb, manip);
+    if (!this.core.packet(skb, manip)) return NfVerdict.DROP;
     return NfVerdict.ACCEPT;
   }
 
