@@ -1,6 +1,8 @@
 import { defineConfig } from "tsup";
+import { base } from "../../tsup.base.js";
 
 export default defineConfig({
+  ...base,
   // Core modules are separate entries: they are import()ed on modprobe like plugins.
   entry: [
     "src/index.ts",
@@ -8,11 +10,4 @@ export default defineConfig({
     "src/core/nf_nat.ts",
     "src/core/nf_conntrack_proto_gre.ts",
   ],
-  format: ["esm"],
-  target: "node20",
-  platform: "node",
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  removeNodeProtocol: false,
 });

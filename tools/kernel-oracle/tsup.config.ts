@@ -1,12 +1,5 @@
 import { defineConfig } from "tsup";
+import { base } from "../../tsup.base.js";
 
-export default defineConfig({
-  entry: ["src/main.ts"],
-  format: ["esm"],
-  target: "node20",
-  platform: "node",
-  dts: false,
-  sourcemap: true,
-  clean: true,
-  removeNodeProtocol: false,
-});
+// A command, not a library: nothing imports its types.
+export default defineConfig({ ...base, entry: ["src/main.ts"], dts: false });

@@ -3,6 +3,7 @@ export * from "./conntrack/core.js";
 export * from "./conntrack/expect.js";
 export * from "./conntrack/gre-keymap.js";
 export * from "./conntrack/listing.js";
+export { TCP_STATE_NAMES, TcpState } from "./conntrack/proto-tcp-states.js";
 export { SeqAdjTable } from "./conntrack/seqadj.js";
 export * from "./conntrack/status.js";
 export * from "./conntrack/table.js";

@@ -1,6 +1,5 @@
 # What a scenario's traffic.py gets: sockets inside the hosts' namespaces and raw
 # IP sending from a host (AF_PACKET on its eth0, so the bytes are exactly ours).
-import re
 import socket
 import time
 
@@ -94,58 +93,3 @@ class Net:
                 s.close()
             except OSError:
                 pass
-
-
-# FTP conversations in scenarios: control lines and what a helper on the router
-# may have rewritten in them.
-
-def say(sender, receiver, text):
-    """Sender writes one control line (text + CRLF, one segment); returns the line
-    as the receiver got it, after the router's helper had its say."""
-    sender.sendall(text.encode() + b"\r\n")
-    got = b""
-    while not got.endswith(b"\r\n"):
-        chunk = receiver.recv(4096)
-        if not chunk:
-            raise RuntimeError(f"connection closed while waiting for {text!r}")
-        got += chunk
-    Net.pause()
-    return got[:-2].decode()
-
-
-def ftp_endpoint(line):
-    """(address, port) a PORT/EPRT command or a 227/229 reply announces; the
-    address is None for 229, which names only a port."""
-    head = line[:4].upper()
-    if head in ("PORT", "227 "):
-        n = [int(x) for x in re.search(r"(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)", line).groups()]
-        return ".".join(str(x) for x in n[:4]), (n[4] << 8) | n[5]
-    if head == "EPRT":
-        arg = line.split(" ", 1)[1]
-        _, _, addr, port, _ = arg.split(arg[0])
-        return addr, int(port)
-    if head == "229 ":
-        arg = line[line.index("(") + 1:]
-        return None, int(arg.split(arg[0])[3])
-    raise ValueError(f"no FTP endpoint in {line!r}")
-
-
-def transfer(sender, receiver, data):
-    """A data connection's whole life after the handshake: sender writes data and
-    closes, receiver reads to the end and closes."""
-    sender.sendall(data)
-    got = b""
-    while len(got) < len(data):
-        chunk = receiver.recv(65536)
-        if not chunk:
-            break
-        got += chunk
-    if got != data:
-        raise RuntimeError(f"data connection delivered {len(got)} of {len(data)} bytes")
-    Net.pause()
-    sender.close()
-    if receiver.recv(100) != b"":
-        raise RuntimeError("data connection: no end of stream")
-    Net.pause()
-    receiver.close()
-    Net.pause()

@@ -401,3 +401,35 @@ class Tunnel:
         self.net.pause()
         self.pac_end.close()
         self.net.pause(0.1)
+
+    def dial(self):
+        """Control connection started, one call placed, link info exchanged."""
+        self.start()
+        self.call()
+        self.link_info()
+
+    def hang_up(self):
+        """The call cleared, the control connection stopped and closed."""
+        self.clear()
+        self.stop()
+        self.close()
+
+
+def dial_c1_and_c2(net, sports, call_id=0x0001):
+    """c1 and c2 both dial srv with the same call id, from TCP source ports
+    sports[0] and sports[1]: both control connections are opened before either
+    call is placed. Returns the two Tunnels, calls up."""
+    pac = Pac(net)
+    tunnels = [Tunnel(net, pac, "c1", sports[0], call_id=call_id, gre_ident=0x5001),
+               Tunnel(net, pac, "c2", sports[1], call_id=call_id, gre_ident=0x5101)]
+    for t in tunnels:
+        t.dial()
+    return tunnels
+
+
+def gre_both_ways(tunnels, rounds):
+    """rounds times, on each tunnel in turn: one GRE packet to the PAC and one back."""
+    for _ in range(rounds):
+        for t in tunnels:
+            t.gre_to_pac()
+            t.gre_to_pns()

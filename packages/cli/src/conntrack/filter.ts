@@ -3,23 +3,9 @@
  * filter (nfct_filter: family, --src/--dst networks, then nfct_cmp of
  * every attribute given against the entry's).
  */
-import { type Conntrack, Tuple } from "@ctkit/kernel";
+import { type Conntrack, TCP_STATE_NAMES, Tuple } from "@ctkit/kernel";
 import type { AddressArg } from "./address.js";
 import type { ConntrackArgs } from "./options.js";
-
-/** The kernel's TCP state names, index = enum tcp_conntrack (conntrack-tools calls 9 LISTEN). */
-const KERNEL_TCP_STATES = [
-  "NONE",
-  "SYN_SENT",
-  "SYN_RECV",
-  "ESTABLISHED",
-  "FIN_WAIT",
-  "CLOSE_WAIT",
-  "LAST_ACK",
-  "TIME_WAIT",
-  "CLOSE",
-  "SYN_SENT2",
-];
 
 function addressMatches(words: Uint32Array, want: AddressArg | undefined): boolean {
   if (want === undefined) return true;
@@ -67,7 +53,7 @@ export class FlowFilter {
       if (i.code !== undefined && (o.dport & 0xff) !== i.code) return false;
       if (i.id !== undefined && o.sport !== i.id) return false;
     }
-    if (a.tcpState !== undefined && ct.tcpStateName(slot) !== KERNEL_TCP_STATES[a.tcpState])
+    if (a.tcpState !== undefined && ct.tcpStateName(slot) !== TCP_STATE_NAMES[a.tcpState])
       return false;
     if (a.mark !== undefined) {
       if (!markPresent) return false;

@@ -6,6 +6,7 @@
  * generic handler with no options of its own.
  */
 import { readFileSync } from "node:fs";
+import { TCP_STATE_NAMES, TcpState } from "@ctkit/kernel";
 import { leadingNumber } from "./numbers.js";
 import type { ConntrackArgs } from "./options.js";
 import { parameterProblem } from "./problem.js";
@@ -24,19 +25,13 @@ export interface ProtoHandler {
   finalCheck(out: ConntrackArgs): void;
 }
 
-/** TCP state names as conntrack-tools spells them (index = enum tcp_conntrack). */
-export const TCP_STATE_ARGS = [
-  "NONE",
-  "SYN_SENT",
-  "SYN_RECV",
-  "ESTABLISHED",
-  "FIN_WAIT",
-  "CLOSE_WAIT",
-  "LAST_ACK",
-  "TIME_WAIT",
-  "CLOSE",
-  "LISTEN",
-] as const;
+/**
+ * TCP state names as conntrack-tools spells them (index = enum tcp_conntrack):
+ * the kernel's, except slot 9, which conntrack-tools still calls LISTEN.
+ */
+export const TCP_STATE_ARGS: readonly string[] = TCP_STATE_NAMES.map((name, state) =>
+  state === TcpState.SynSent2 ? "LISTEN" : name,
+);
 
 const PORT_OPTIONS: ProtoOption[] = [
   { long: "orig-port-src", key: "origSrc" },
@@ -71,7 +66,7 @@ const tcp: ProtoHandler = {
   options: [...PORT_OPTIONS, { long: "state", key: "state" }],
   parse(key, value, out) {
     if (key !== "state") return parsePort(key, value, out);
-    const i = (TCP_STATE_ARGS as readonly string[]).indexOf(value);
+    const i = TCP_STATE_ARGS.indexOf(value);
     if (i < 0) throw parameterProblem(`unknown TCP state \`${value}'`);
     out.tcpState = i;
   },

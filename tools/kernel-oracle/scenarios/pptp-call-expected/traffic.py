@@ -5,8 +5,5 @@ from pptp import Pac, Tunnel
 
 
 def traffic(net):
-    pac = Pac(net)
-    t = Tunnel(net, pac, "c1", 40601, call_id=0x0001, gre_ident=0x5001)
-    t.start()
-    t.call()
-    t.link_info()
+    t = Tunnel(net, Pac(net), "c1", 40601, call_id=0x0001, gre_ident=0x5001)
+    t.dial()

@@ -6,14 +6,9 @@ from pptp import Pac, Tunnel
 
 
 def traffic(net):
-    pac = Pac(net)
-    t = Tunnel(net, pac, "c1", 40401, call_id=0x0001, gre_ident=0x5001)
-    t.start()
-    t.call()
-    t.link_info()
+    t = Tunnel(net, Pac(net), "c1", 40401, call_id=0x0001, gre_ident=0x5001)
+    t.dial()
     for _ in range(2):
         t.gre_to_pac()
         t.gre_to_pns(arrives=False)
-    t.clear()
-    t.stop()
-    t.close()
+    t.hang_up()
