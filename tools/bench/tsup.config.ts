@@ -2,8 +2,14 @@ import { defineConfig } from "tsup";
 
 export default defineConfig({
   // child.js is spawned per cold sample and reference-module.js is what the
-  // reference imports; main.js finds both next to itself in dist/.
-  entry: ["src/main.ts", "src/child.ts", "src/reference-module.ts"],
+  // reference imports; ab-replay.js is imported once per build by `ab`;
+  // main.js finds them next to itself in dist/.
+  entry: {
+    main: "src/main.ts",
+    child: "src/child.ts",
+    "reference-module": "src/reference-module.ts",
+    "ab-replay": "src/ab/replay.ts",
+  },
   format: ["esm"],
   target: "node20",
   platform: "node",

@@ -1,10 +1,11 @@
+import { readU16 } from "./bytes.js";
 import {
   checksumIsValid,
   checksumReplace16,
   checksumReplace32,
   checksumReplaceIpv6Address,
   checksumSkippingField,
-  ipv4PseudoHeaderSum,
+  foldChecksum,
   ipv6PseudoHeaderSum,
   udpChecksumOnWire,
 } from "./checksum.js";
@@ -40,7 +41,20 @@ export function l4ChecksumFieldOffset(protocol: number): number {
  */
 export function l4PseudoHeaderSum(ip: IpView, protocol: number, length: number): number {
   if (protocol === IpProtocol.Icmp) return 0;
-  if (ip.ipVersion === 4) return ipv4PseudoHeaderSum(ip.source, ip.destination, protocol, length);
+  if (ip.ipVersion === 4) {
+    // ipv4PseudoHeaderSum(ip.source, ip.destination, …) from the address halves as stored:
+    // a 32-bit address above 2^31 would be a heap number on its way there, once per packet.
+    const b = ip.buffer;
+    const o = ip.offset;
+    return foldChecksum(
+      readU16(b, o + 12) +
+        readU16(b, o + 14) +
+        readU16(b, o + 16) +
+        readU16(b, o + 18) +
+        protocol +
+        length,
+    );
+  }
   return ipv6PseudoHeaderSum(ip.buffer, ip.sourceOffset, ip.destinationOffset, protocol, length);
 }
 

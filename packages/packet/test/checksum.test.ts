@@ -54,6 +54,87 @@ describe("full Internet checksum", () => {
     );
   });
 
+  /** The byte-pair loop onesComplementSum used before it read whole words. */
+  function bytePairSum(buf: Uint8Array, off: number, len: number, initial: number): number {
+    let sum = initial;
+    const last = off + len - 1;
+    let i = off;
+    for (; i < last; i += 2) sum += ((buf[i] as number) << 8) | (buf[i + 1] as number);
+    if (i === last) sum += (buf[i] as number) << 8;
+    return foldChecksum(sum);
+  }
+
+  it("sums whole words exactly like the byte-pair loop, at every alignment", () => {
+    const bytes = fc.oneof(
+      fc.uint8Array({ minLength: 0, maxLength: 1600 }),
+      fc.nat(1600).map((n) => new Uint8Array(n)), // all zero: the sum stays 0
+      fc.nat(1600).map((n) => new Uint8Array(n).fill(0xff)), // every word 0xffff
+    );
+    fc.assert(
+      fc.property(
+        bytes,
+        fc.nat(7),
+        fc.nat(1700),
+        fc.nat(1700),
+        fc.oneof(fc.constant(0), fc.nat(0xffff), fc.nat(0x7fffffff)),
+        (data, shift, a, b, initial) => {
+          // A view at byteOffset `shift` moves every address by it.
+          const backing = new Uint8Array(data.length + 8);
+          backing.set(data, shift);
+          const buf = backing.subarray(shift, shift + data.length);
+          const off = Math.min(a, data.length);
+          const len = Math.min(b, data.length - off);
+          expect(onesComplementSum(buf, off, len, initial)).toBe(
+            bytePairSum(buf, off, len, initial),
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("counts bytes past the end of the buffer as zero on the word path too", () => {
+    const buf = new Uint8Array(200).map((_, i) => (i * 37 + 11) & 0xff);
+    expect(onesComplementSum(buf, 100, 300)).toBe(bytePairSum(buf, 100, 300, 0));
+    expect(onesComplementSum(buf, 150, 64, 5)).toBe(bytePairSum(buf, 150, 64, 5));
+  });
+
+  it("keeps the result right as the byte arrays summed change", () => {
+    const one = new Uint8Array(256).fill(0x12);
+    const two = new Uint8Array(100).fill(0x34);
+    const three = new Uint8Array(new ArrayBuffer(300), 5, 290).fill(0x56);
+    for (const [buf, off, len] of [
+      [one, 3, 250],
+      [two, 1, 99],
+      [one, 2, 200],
+      [three, 0, 290],
+      [two, 0, 80],
+      [one, 0, 256],
+    ] as const) {
+      expect(onesComplementSum(buf, off, len)).toBe(bytePairSum(buf, off, len, 0));
+    }
+  });
+
+  it("sums a message ending in the last bytes of a buffer whose length is not a multiple of 4", () => {
+    for (const size of [201, 202, 203, 204]) {
+      const buf = new Uint8Array(size).map((_, i) => (i * 61 + 3) & 0xff);
+      for (const off of [0, 1, 2, 3]) {
+        expect(onesComplementSum(buf, off, size - off, 7)).toBe(
+          bytePairSum(buf, off, size - off, 7),
+        );
+      }
+    }
+  });
+
+  it("folds in between on messages longer than 16 KiB", () => {
+    const big = new Uint8Array(70_001).fill(0xff);
+    expect(onesComplementSum(big, 1, 70_000)).toBe(bytePairSum(big, 1, 70_000, 0));
+    big.forEach((_, i) => {
+      big[i] = (i * 7919) & 0xff;
+    });
+    expect(onesComplementSum(big, 0, 70_001, 3)).toBe(bytePairSum(big, 0, 70_001, 3));
+  });
+
   it("computes and verifies the classic IPv4 header example (checksum 0xb861)", () => {
     const header = fromHex("450000730000400040110000c0a80001c0a800c7");
     expect(ipv4HeaderChecksum(header, 0, 20)).toBe(0xb861);

@@ -7,11 +7,13 @@
  *   datapath       replay captures through conntrack, against a reference
  *   memory         heap per tracked connection at 1M connections
  *   nat            MASQUERADE replay throughput and heap per NATed connection
+ *   ab             datapath passes of another built checkout against this one, interleaved
  * Every figure comes with a reference measured in the same invocation.
- * datapath, memory, nat and all need global.gc: without --expose-gc this
+ * datapath, memory, nat, ab and all need global.gc: without --expose-gc this
  * process re-runs itself with it.
  */
 import { spawnSync } from "node:child_process";
+import { AB_USAGE, abCommand } from "./ab/command.js";
 import { roundToMicroseconds, UsageError } from "./args.js";
 import { hasGc } from "./ct-kernel.js";
 import { DATAPATH_USAGE, parseDatapathArgs, runDatapath } from "./datapath/command.js";
@@ -24,15 +26,16 @@ import { MODPROBE_USAGE, parseModprobeArgs, runModprobe } from "./modprobe.js";
 import { NAT_USAGE, parseNatArgs, runNatBench } from "./nat/command.js";
 import { formatResult } from "./report.js";
 
-const USAGE = `usage: ctkit-bench [all|modprobe|gen|datapath|memory|nat] [options]   (pnpm bench ...)
+const USAGE = `usage: ctkit-bench [all|modprobe|gen|datapath|memory|nat|ab] [options]   (pnpm bench ...)
   all [--samples N] [--json]   everything, quick sizes (the default command)
 ${MODPROBE_USAGE}
 ${GEN_USAGE}
 ${DATAPATH_USAGE}
 ${MEMORY_USAGE}
-${NAT_USAGE}`;
+${NAT_USAGE}
+${AB_USAGE}`;
 
-const NEEDS_GC = new Set(["all", "datapath", "memory", "nat"]);
+const NEEDS_GC = new Set(["all", "datapath", "memory", "nat", "ab"]);
 
 function print(json: boolean, value: unknown, text: string): void {
   console.log(json ? JSON.stringify(value, roundToMicroseconds, 2) : text);
@@ -111,6 +114,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   datapath,
   memory,
   nat,
+  ab: abCommand,
 };
 
 async function main(): Promise<void> {

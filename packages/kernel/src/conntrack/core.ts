@@ -128,6 +128,12 @@ export class Conntrack implements ConntrackQuery {
   }
 
   private heldModule: LoadedModule | null = null;
+  /**
+   * Kept result of the warm reads in warmLookup: written, never read, so
+   * that the compiler keeps the loads.
+   */
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: its writes are the point (warmLookup)
+  private warmth = 0;
   /** Connection whose state changed with the current packet (cached UPDATE event). */
   private updated = -1;
 
@@ -204,10 +210,8 @@ export class Conntrack implements ConntrackQuery {
     const tcp = new TcpTracker(this.table, {
       log: (line) => this.kernel.log.write("warn", line),
       // The peer acknowledges the mangled stream; the window is tracked in the original one.
-      seqOffset: (slot, dir, seq) =>
-        ((this.table.status[slot] as number) & Ips.SEQ_ADJUST) === 0
-          ? 0
-          : this.seqadj.offset(slot, dir, seq),
+      seqOffset: (slot, dir, seq) => this.seqadj.offset(slot, dir, seq),
+      seqOffsetStatus: Ips.SEQ_ADJUST,
       stateChanged: (slot) => {
         this.updated = slot;
       },
@@ -322,7 +326,7 @@ export class Conntrack implements ConntrackQuery {
         this.stats.invalid++;
         return NfVerdict.ACCEPT;
       }
-      let v = this.table.find(this.orig);
+      let v = this.warmLookup();
       if (v >= 0 && (this.table.expires[v >> 1] as number) <= now) {
         this.destroy(v >> 1);
         v = -1;
@@ -392,6 +396,26 @@ export class Conntrack implements ConntrackQuery {
     return NfVerdict.ACCEPT;
   }
 
+  /**
+   * table.find(this.orig), then the first read of each cache line the
+   * packet's tracking goes on to use (ConnTable.warm, the TCP state, the
+   * UDP stream time), so that their misses overlap rather than come one at
+   * a time.
+   */
+  private warmLookup(): number {
+    const v = this.table.find(this.orig);
+    if (v >= 0) {
+      const s = v >> 1;
+      const p = this.orig.proto;
+      const tcp = this.tcpTracker;
+      // Everything int32 (`| 0`, `^`): a fractional value kept here would be boxed per packet.
+      this.warmth =
+        this.table.warm(s) ^
+        (p === 6 && tcp !== null ? tcp.store.warm(s) : p === 17 ? (this.streamAt[s] ?? 0) | 0 : 0);
+    }
+    return v;
+  }
+
   private account(slot: number, dir: 0 | 1, skb: Skb): void {
     const a = slot * 4 + dir * 2;
     const acct = this.table.acct;
@@ -400,7 +424,6 @@ export class Conntrack implements ConntrackQuery {
   }
 
   private l4Packet(slot: number, dir: 0 | 1, skb: Skb, ctinfo: number): number {
-    const now = skb.time;
     const t = this.table;
     switch (t.proto[slot]) {
       case 6:
@@ -413,7 +436,7 @@ export class Conntrack implements ConntrackQuery {
           return L4Verdict.INVALID;
         return this.tcp.packet(slot, dir, skb, ctinfo);
       case 17:
-        udpPacket(t, slot, now, this.timeouts, this.streamAt);
+        udpPacket(t, slot, skb, this.timeouts, this.streamAt);
         return L4Verdict.ACCEPT;
       case 1:
       case 58: {
@@ -421,14 +444,14 @@ export class Conntrack implements ConntrackQuery {
           const type = ((t.ports[slot * 2] as number) & 0xffff) >>> 8;
           if (!icmpTypeMayCreate(t.family[slot] as 4 | 6, type)) return L4Verdict.INVALID;
         }
-        icmpPacket(t, slot, now, t.proto[slot] === 1 ? this.timeouts.icmp : this.timeouts.icmpv6);
+        icmpPacket(t, slot, skb, t.proto[slot] === 1 ? this.timeouts.icmp : this.timeouts.icmpv6);
         return L4Verdict.ACCEPT;
       }
       case 47:
-        grePacket(t, slot, now, this.timeouts);
+        grePacket(t, slot, skb, this.timeouts);
         return L4Verdict.ACCEPT;
       default:
-        genericPacket(t, slot, now, this.timeouts);
+        genericPacket(t, slot, skb, this.timeouts);
         return L4Verdict.ACCEPT;
     }
   }
@@ -579,7 +602,8 @@ export class Conntrack implements ConntrackQuery {
     const slot = skb.ct;
     if (slot < 0) return NfVerdict.ACCEPT;
     const t = this.table;
-    const h = this.helperOf(slot);
+    // No helper ever referenced: no slot can have one, and its helper cell stays unread.
+    const h = this.helpers.length === 0 ? null : this.helperOf(slot);
     if (h && skb.ctinfo !== CtInfo.RELATED_REPLY) {
       let v: number;
       try {

@@ -59,10 +59,15 @@ export function tcpHandshakeOptions(tcp: TcpView): number {
  * exists. Blocks must be whole (8 bytes each, at least one).
  */
 export function tcpSackMax(tcp: TcpView, ack: number): number {
+  return tcpSackMax32(tcp, ack) >>> 0;
+}
+
+/** tcpSackMax with `ack` and the result as int32 (the same 32 bits; see TcpStateStore.i32). */
+export function tcpSackMax32(tcp: TcpView, ack: number): number {
   const buf = tcp.buffer;
   let length = tcp.dataOffset * 4 - 20;
   let p = tcp.offset + 20;
-  let sack = ack >>> 0;
+  let sack = ack | 0;
   while (length > 0) {
     const kind = buf[p++];
     if (kind === OPT_EOL) break;
@@ -76,7 +81,7 @@ export function tcpSackMax(tcp: TcpView, ack: number): number {
     if (kind === OPT_SACK && size >= 10 && (size - 2) % 8 === 0) {
       for (let i = 0; i < size - 2; i += 8) {
         const q = p + i + 4;
-        const right = ((buf[q] << 24) | (buf[q + 1] << 16) | (buf[q + 2] << 8) | buf[q + 3]) >>> 0;
+        const right = (buf[q] << 24) | (buf[q + 1] << 16) | (buf[q + 2] << 8) | buf[q + 3];
         if (((sack - right) | 0) < 0) sack = right;
       }
       return sack;

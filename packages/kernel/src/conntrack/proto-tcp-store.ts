@@ -1,6 +1,6 @@
 /**
  * Per-connection TCP tracking state, stored struct-of-arrays: one 64-byte
- * record per conntrack slot inside a single ArrayBuffer, read through three
+ * record per conntrack slot inside a single ArrayBuffer, read through four
  * typed-array views. No object exists per connection.
  *
  * Record layout (byte offsets within a slot), mirroring struct ip_ct_tcp:
@@ -75,6 +75,11 @@ export const B_LAST_FLAGS = 55;
 export class TcpStateStore {
   /** u32 view: index slot * 16 + W_*. */
   u32: Uint32Array;
+  /**
+   * The same words as int32: the tracker keeps sequence numbers as int32, which V8 never
+   * boxes, where a uint32 above 2^31 becomes a heap number at every call boundary.
+   */
+  i32: Int32Array;
   /** u16 view: index slot * 32 + H_*. */
   u16: Uint16Array;
   /** u8 view: index slot * 64 + B_*. */
@@ -85,6 +90,7 @@ export class TcpStateStore {
     this.cap = Math.max(1, capacity | 0);
     const buf = new ArrayBuffer(this.cap * TCP_STATE_BYTES);
     this.u32 = new Uint32Array(buf);
+    this.i32 = new Int32Array(buf);
     this.u16 = new Uint16Array(buf);
     this.u8 = new Uint8Array(buf);
   }
@@ -107,6 +113,7 @@ export class TcpStateStore {
     const u8 = new Uint8Array(buf);
     u8.set(this.u8);
     this.u32 = new Uint32Array(buf);
+    this.i32 = new Int32Array(buf);
     this.u16 = new Uint16Array(buf);
     this.u8 = u8;
     this.cap = next;
@@ -114,12 +121,25 @@ export class TcpStateStore {
 
   /** Zeroes a record (the kernel's memset of ct->proto.tcp). */
   clear(slot: number): void {
-    this.u32.fill(0, slot * WORDS, slot * WORDS + WORDS);
+    // Plain stores: TypedArray.fill costs more than sixteen of them (once per new connection).
+    const u32 = this.u32;
+    const w = slot * WORDS;
+    for (let i = 0; i < WORDS; i++) u32[w + i] = 0;
   }
 
   /** Copies one record to another slot (e.g. when the table compacts). */
   copy(from: number, to: number): void {
     this.u32.copyWithin(to * WORDS, from * WORDS, from * WORDS + WORDS);
+  }
+
+  /**
+   * The first and last byte of a record: loads its cache lines early (see
+   * ConnTable.warm). The buffer's start need not be line-aligned, so a
+   * 64-byte record may span two.
+   */
+  warm(slot: number): number {
+    const b = slot * TCP_STATE_BYTES;
+    return (this.u8[b] as number) ^ (this.u8[b + TCP_STATE_BYTES - 1] as number);
   }
 
   // Readable accessors (listing, ctnetlink-style dumps, tests). The tracker

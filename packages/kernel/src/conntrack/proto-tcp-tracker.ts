@@ -46,6 +46,11 @@ export interface TcpTrackerHooks {
    * sequence number; absent means no seqadj.
    */
   seqOffset?(slot: number, dir: 0 | 1, seq: number): number;
+  /**
+   * Status bits a connection must have for seqOffset to be asked (IPS_SEQ_ADJUST: only
+   * connections a NAT helper resized have offsets); 0 or absent asks for every packet.
+   */
+  seqOffsetStatus?: number;
   /** The TCP state changed (Linux's IPCT_PROTOINFO event). */
   stateChanged?(slot: number): void;
   /**
@@ -114,8 +119,9 @@ export class TcpTracker {
     // newConn() already ran tcp_new for an unconfirmed entry.
     ctx.status = status | IpsStatus.Confirmed;
     ctx.expiresIn = t.expires[slot] - now;
+    const need = this.hooks.seqOffsetStatus ?? 0;
     ctx.seqOffset =
-      this.hooks.seqOffset && tcp.length >= 20
+      this.hooks.seqOffset && tcp.length >= 20 && (status & need) === need
         ? this.hooks.seqOffset(slot, (dir ^ 1) as 0 | 1, (tcp.acknowledgmentNumber - 1) >>> 0)
         : 0;
     ctx.badChecksum = false;

@@ -17,7 +17,7 @@
  */
 import type { TcpView } from "@ctkit/packet";
 import { TcpReason } from "./proto-tcp-log.js";
-import { tcpHandshakeOptions, tcpSackMax } from "./proto-tcp-options.js";
+import { tcpHandshakeOptions, tcpSackMax32 } from "./proto-tcp-options.js";
 import type { TcpResult } from "./proto-tcp-result.js";
 import { TcpPacketIndex, TcpState } from "./proto-tcp-states.js";
 import {
@@ -75,8 +75,32 @@ export function seqAfter(a: number, b: number): boolean {
  * (TcpView.length) minus the TCP header.
  */
 export function tcpSegmentEnd(tcp: TcpView, seq: number): number {
+  return tcpSegmentEnd32(tcp, seq) >>> 0;
+}
+
+/**
+ * The tracker's own forms of the 32-bit sequence-space numbers: the same
+ * bits as int32, which V8 keeps unboxed across calls (see TcpStateStore.i32).
+ * Sequence comparisons (seqBefore/seqAfter) work on either form; equality
+ * needs both sides in the same one.
+ */
+export function tcpSegmentEnd32(tcp: TcpView, seq: number): number {
   const f = tcp.flags;
-  return (seq + (tcp.length - tcp.dataOffset * 4) + (f & SYN ? 1 : 0) + (f & FIN ? 1 : 0)) >>> 0;
+  return (seq + (tcp.length - tcp.dataOffset * 4) + (f & SYN ? 1 : 0) + (f & FIN ? 1 : 0)) | 0;
+}
+
+/** The sequence number of a segment, as int32. */
+export function tcpSeq32(tcp: TcpView): number {
+  const b = tcp.buffer;
+  const o = tcp.offset + 4;
+  return (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
+}
+
+/** The acknowledgment number of a segment, as int32. */
+export function tcpAck32(tcp: TcpView): number {
+  const b = tcp.buffer;
+  const o = tcp.offset + 8;
+  return (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
 }
 
 /**
@@ -147,7 +171,11 @@ export function tcpInWindow(
   sysBeLiberal: number,
   res: TcpResult,
 ): number {
+  // Sequence-space values (seq, ack, sack, end, td_end, td_maxend,
+  // td_maxack, last_*) are int32 here and read through i32; window sizes
+  // (td_maxwin, win) stay unsigned and are read through u32.
   const u32 = store.u32;
+  const i32 = store.i32;
   const u8 = store.u8;
   const w = slot * WORDS;
   const b = slot * TCP_STATE_BYTES;
@@ -158,16 +186,16 @@ export function tcpInWindow(
   const state = u8[b + B_STATE];
   const flags = tcp.flags;
 
-  let seq = tcp.sequenceNumber;
-  let ack = tcp.acknowledgmentNumber;
+  let seq = tcpSeq32(tcp);
+  let ack = tcpAck32(tcp);
   let sack = ack;
   const winRaw = tcp.window;
   let win = winRaw;
-  let end = tcpSegmentEnd(tcp, seq);
+  let end = tcpSegmentEnd32(tcp, seq);
 
-  if (u8[rf] & TcpFlags.SackPerm) sack = tcpSackMax(tcp, sack);
-  ack = (ack - seqOffset) >>> 0;
-  sack = (sack - seqOffset) >>> 0;
+  if (u8[rf] & TcpFlags.SackPerm) sack = tcpSackMax32(tcp, sack);
+  ack = (ack - seqOffset) | 0;
+  sack = (sack - seqOffset) | 0;
 
   if (u32[sw + W_TD_MAXWIN] === 0) {
     if (flags & SYN) {
@@ -185,14 +213,14 @@ export function tcpInWindow(
         // Nothing known of the other side yet: make III and IV pass for now.
         u32[rw + W_TD_END] = sack;
         u32[rw + W_TD_MAXEND] = sack;
-      } else if (sack === (u32[rw + W_TD_END] + 1) >>> 0) {
+      } else if (sack === (((i32[rw + W_TD_END] as number) + 1) | 0)) {
         // Probably the answer to a keepalive.
         u32[rw + W_TD_END] = sack;
       }
     }
   } else if (
     flags & SYN &&
-    seqAfter(end, u32[sw + W_TD_END]) &&
+    seqAfter(end, i32[sw + W_TD_END] as number) &&
     (state === TcpState.SynSent || state === TcpState.SynRecv)
   ) {
     // A new SYN (or SYN/ACK) with a higher ISN during the handshake: the
@@ -203,32 +231,33 @@ export function tcpInWindow(
 
   if (!(flags & ACK)) {
     // No ACK: pretend it acknowledges exactly what the receiver sent.
-    ack = u32[rw + W_TD_END];
+    ack = i32[rw + W_TD_END] as number;
     sack = ack;
   } else if (flags & RST && ack === 0) {
     // Stacks that send RST+ACK with a zero ACK number.
-    ack = u32[rw + W_TD_END];
+    ack = i32[rw + W_TD_END] as number;
     sack = ack;
   }
 
   if (flags & RST && seq === 0 && state === TcpState.SynSent) {
     // RST answering our SYN.
-    seq = u32[sw + W_TD_END];
+    seq = i32[sw + W_TD_END] as number;
     end = seq;
   }
 
   const maxAckWindow = Math.max(u32[sw + W_TD_MAXWIN], MAX_ACK_WINDOW_CONST);
 
-  if (!seqBefore(seq, (u32[sw + W_TD_MAXEND] + 1) >>> 0)) {
-    const overshot = (end - u32[sw + W_TD_MAXEND] + 1) >>> 0;
-    const ackOk = seqAfter(sack, (u32[rw + W_TD_END] - maxAckWindow - 1) >>> 0);
-    const rmaxwin = u32[rw + W_TD_MAXWIN];
-    const inRecvWin = rmaxwin !== 0 && seqAfter(end, (u32[sw + W_TD_END] - rmaxwin - 1) >>> 0);
+  if (!seqBefore(seq, ((i32[sw + W_TD_MAXEND] as number) + 1) | 0)) {
+    const overshot = (end - (i32[sw + W_TD_MAXEND] as number) + 1) >>> 0;
+    const ackOk = seqAfter(sack, ((i32[rw + W_TD_END] as number) - maxAckWindow - 1) | 0);
+    const rmaxwin = u32[rw + W_TD_MAXWIN] as number;
+    const inRecvWin =
+      rmaxwin !== 0 && seqAfter(end, ((i32[sw + W_TD_END] as number) - rmaxwin - 1) | 0);
     if (
       inRecvWin &&
       ackOk &&
       overshot <= rmaxwin &&
-      seqBefore(sack, (u32[rw + W_TD_END] + 1) >>> 0)
+      seqBefore(sack, ((i32[rw + W_TD_END] as number) + 1) | 0)
     ) {
       // A sender that overruns the receive window a little: remember the
       // data so that the ACK for it does not fail III later.
@@ -253,7 +282,7 @@ export function tcpInWindow(
     );
   }
 
-  if (!seqBefore(sack, (u32[rw + W_TD_END] + 1) >>> 0)) {
+  if (!seqBefore(sack, ((i32[rw + W_TD_END] as number) + 1) | 0)) {
     return complain(
       res,
       u8[sf],
@@ -264,8 +293,8 @@ export function tcpInWindow(
     );
   }
 
-  const rmaxwin = u32[rw + W_TD_MAXWIN];
-  if (rmaxwin !== 0 && !seqAfter(end, (u32[sw + W_TD_END] - rmaxwin - 1) >>> 0)) {
+  const rmaxwin = u32[rw + W_TD_MAXWIN] as number;
+  if (rmaxwin !== 0 && !seqAfter(end, ((i32[sw + W_TD_END] as number) - rmaxwin - 1) | 0)) {
     return complain(
       res,
       u8[sf],
@@ -275,7 +304,7 @@ export function tcpInWindow(
       u32[sw + W_TD_END] - rmaxwin - 1,
     );
   }
-  if (!seqAfter(sack, (u32[rw + W_TD_END] - maxAckWindow - 1) >>> 0)) {
+  if (!seqAfter(sack, ((i32[rw + W_TD_END] as number) - maxAckWindow - 1) | 0)) {
     return complain(
       res,
       u8[sf],
@@ -292,7 +321,7 @@ export function tcpInWindow(
   // The sender's side.
   const swin = (win + sack - ack) >>> 0;
   if (u32[sw + W_TD_MAXWIN] < swin) u32[sw + W_TD_MAXWIN] = swin;
-  if (seqAfter(end, u32[sw + W_TD_END])) {
+  if (seqAfter(end, i32[sw + W_TD_END] as number)) {
     u32[sw + W_TD_END] = end;
     u8[sf] |= TcpFlags.DataUnacknowledged;
   }
@@ -300,29 +329,30 @@ export function tcpInWindow(
     if (!(u8[sf] & TcpFlags.MaxackSet)) {
       u32[sw + W_TD_MAXACK] = ack;
       u8[sf] |= TcpFlags.MaxackSet;
-    } else if (seqAfter(ack, u32[sw + W_TD_MAXACK])) {
+    } else if (seqAfter(ack, i32[sw + W_TD_MAXACK] as number)) {
       u32[sw + W_TD_MAXACK] = ack;
     }
   }
 
   // The receiver's side.
-  if (u32[rw + W_TD_MAXWIN] !== 0 && seqAfter(end, u32[sw + W_TD_MAXEND])) {
-    u32[rw + W_TD_MAXWIN] = u32[rw + W_TD_MAXWIN] + ((end - u32[sw + W_TD_MAXEND]) >>> 0);
+  if (u32[rw + W_TD_MAXWIN] !== 0 && seqAfter(end, i32[sw + W_TD_MAXEND] as number)) {
+    u32[rw + W_TD_MAXWIN] =
+      (u32[rw + W_TD_MAXWIN] as number) + ((end - (i32[sw + W_TD_MAXEND] as number)) >>> 0);
   }
-  const right = (sack + win) >>> 0;
-  if (seqAfter(right, (u32[rw + W_TD_MAXEND] - 1) >>> 0)) {
+  const right = (sack + win) | 0;
+  if (seqAfter(right, ((i32[rw + W_TD_MAXEND] as number) - 1) | 0)) {
     u32[rw + W_TD_MAXEND] = win === 0 ? right + 1 : right;
   }
-  if (ack === u32[rw + W_TD_END]) u8[rf] &= ~TcpFlags.DataUnacknowledged;
+  if (ack === i32[rw + W_TD_END]) u8[rf] &= ~TcpFlags.DataUnacknowledged;
 
   // Retransmission counting: the same pure ACK segment again, same direction.
   if (index === TcpPacketIndex.Ack) {
     const h = slot * (TCP_STATE_BYTES / 2) + H_LAST_WIN;
     if (
       u8[b + B_LAST_DIR] === dir &&
-      u32[w + W_LAST_SEQ] === seq &&
-      u32[w + W_LAST_ACK] === ack &&
-      u32[w + W_LAST_END] === end &&
+      i32[w + W_LAST_SEQ] === seq &&
+      i32[w + W_LAST_ACK] === ack &&
+      i32[w + W_LAST_END] === end &&
       store.u16[h] === winRaw
     ) {
       u8[b + B_RETRANS]++;

@@ -69,7 +69,14 @@ import {
   W_TD_MAXWIN,
 } from "./proto-tcp-store.js";
 import { type TcpSysctls, tcpTimeout } from "./proto-tcp-sysctls.js";
-import { seqBefore, TcpWindowAction, tcpInWindow, tcpSegmentEnd } from "./proto-tcp-window.js";
+import {
+  seqBefore,
+  TcpWindowAction,
+  tcpInWindow,
+  tcpSegmentEnd,
+  tcpSegmentEnd32,
+  tcpSeq32,
+} from "./proto-tcp-window.js";
 
 export * from "./proto-tcp-log.js";
 export * from "./proto-tcp-options.js";
@@ -144,7 +151,7 @@ export function tcpNew(
   const win = tcp.window;
   if (next === TcpState.SynSent) {
     store.clear(slot);
-    const end = tcpSegmentEnd(tcp, tcp.sequenceNumber);
+    const end = tcpSegmentEnd32(tcp, tcpSeq32(tcp));
     u32[w + W_TD_END] = end;
     u32[w + W_TD_MAXWIN] = win === 0 ? 1 : win;
     u32[w + W_TD_MAXEND] = end;
@@ -157,7 +164,7 @@ export function tcpNew(
     return false;
   } else {
     store.clear(slot);
-    const end = tcpSegmentEnd(tcp, tcp.sequenceNumber);
+    const end = tcpSegmentEnd32(tcp, tcpSeq32(tcp));
     u32[w + W_TD_END] = end;
     u32[w + W_TD_MAXWIN] = win === 0 ? 1 : win;
     u32[w + W_TD_MAXEND] = end + u32[w + W_TD_MAXWIN];

@@ -4,11 +4,22 @@
  * directions' tuples (value slot*2+dir). No object per connection, so a
  * million connections cost a few hundred bytes each and the garbage
  * collector never walks them.
+ *
+ * Each hash entry carries, next to its value, the ports and the first
+ * address words of the tuple it stands for: an IPv4 lookup is decided on
+ * the entry's own cache line, without a second, dependent memory access to
+ * the slot's addresses (per packet, the most expensive access of the path).
  */
 import type { Tuple } from "./tuple.js";
 
 const EMPTY = -1;
 const TOMBSTONE = -2;
+
+/** Int32 words per hash entry: value (slot*2+dir or EMPTY/TOMBSTONE), ports, src[0], dst[0]. */
+const ENTRY = 4;
+const E_PORTS = 1;
+const E_SRC = 2;
+const E_DST = 3;
 
 /** Address words per connection: original src/dst, reply src/dst, 4 words each. */
 const ADDR_STRIDE = 16;
@@ -35,6 +46,12 @@ export class ConnTable {
   acct = new Float64Array(0);
   private nextFree = new Int32Array(0);
   private freeHead = -1;
+  /**
+   * Per slot and direction (bit dir): the tuple has address words beyond
+   * the first (an IPv6 address; 0 for IPv4), which the hash entry lacks.
+   */
+  private wide = new Uint8Array(0);
+  /** The hash: ENTRY words per entry; `hashMask + 1` entries. */
   private hash = new Int32Array(0);
   private hashMask = 0;
   private hashUsed = 0;
@@ -48,7 +65,7 @@ export class ConnTable {
 
   /** Bytes of typed-array storage per connection slot (for the bench report). */
   static bytesPerSlot(): number {
-    return ADDR_STRIDE * 4 + 2 * 4 + 1 + 1 + 4 + 8 + 4 + 4 + 4 + 2 + 4 * 8 + 4;
+    return ADDR_STRIDE * 4 + 2 * 4 + 1 + 1 + 4 + 8 + 4 + 4 + 4 + 2 + 4 * 8 + 4 + 1;
   }
 
   private grow(newCap: number): void {
@@ -74,6 +91,7 @@ export class ConnTable {
     this.helper = copy((n) => new Int16Array(n), this.helper, 1);
     this.acct = copy((n) => new Float64Array(n), this.acct, 4);
     this.nextFree = copy((n) => new Int32Array(n), this.nextFree, 1);
+    this.wide = copy((n) => new Uint8Array(n), this.wide, 1);
     // Thread the new slots onto the free list, lowest first.
     for (let s = newCap - 1; s >= old; s--) {
       this.nextFree[s] = this.freeHead;
@@ -85,10 +103,10 @@ export class ConnTable {
 
   private rehash(size: number): void {
     const old = this.hash;
-    this.hash = new Int32Array(size).fill(EMPTY);
+    this.hash = new Int32Array(size * ENTRY).fill(EMPTY);
     this.hashMask = size - 1;
     this.hashUsed = 0;
-    for (let i = 0; i < old.length; i++) {
+    for (let i = 0; i < old.length; i += ENTRY) {
       const v = old[i] as number;
       if (v >= 0) this.hashPlace(v);
     }
@@ -150,6 +168,9 @@ export class ConnTable {
     this.ports[s * 2 + dir] = ((t.sport & 0xffff) << 16) | (t.dport & 0xffff);
     this.family[s] = t.family;
     this.proto[s] = t.proto;
+    const beyond = src[1] | src[2] | src[3] | dst[1] | dst[2] | dst[3];
+    const bit = 1 << dir;
+    this.wide[s] = beyond === 0 ? (this.wide[s] as number) & ~bit : (this.wide[s] as number) | bit;
   }
 
   /** Reads a direction's tuple of slot s into `out`. */
@@ -166,6 +187,16 @@ export class ConnTable {
     out.proto = this.proto[s] as number;
   }
 
+  /**
+   * The tuple's hash. An IPv4 tuple mixes its two endpoints (address and
+   * port) in a canonical order, so a connection's two directions — the
+   * same endpoints swapped, unless NAT changed the reply — start probing at
+   * the same entry and usually share one cache line: a connection's lookups
+   * touch one line of the hash instead of two. Other tuples (IPv6: address
+   * words beyond the first) mix every word in tuple order.
+   * Words are read as int32 (`| 0`): a uint32 above 2^31 handed to mix()
+   * would be boxed.
+   */
   private hashTuple(
     family: number,
     proto: number,
@@ -173,49 +204,92 @@ export class ConnTable {
     dst: Uint32Array,
     ports: number,
   ): number {
-    let h = this.seed ^ (family << 8) ^ proto;
-    h = mix(h, src[0] as number);
-    h = mix(h, src[1] as number);
-    h = mix(h, src[2] as number);
-    h = mix(h, src[3] as number);
-    h = mix(h, dst[0] as number);
-    h = mix(h, dst[1] as number);
-    h = mix(h, dst[2] as number);
-    h = mix(h, dst[3] as number);
-    h = mix(h, ports);
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    // Stays a small integer (no boxing); callers mask it anyway.
-    return h ^ (h >>> 13);
+    const wide =
+      ((src[1] as number) |
+        (src[2] as number) |
+        (src[3] as number) |
+        (dst[1] as number) |
+        (dst[2] as number) |
+        (dst[3] as number)) !==
+      0;
+    return this.hashWords(family, proto, src, 0, dst, 0, ports, wide);
   }
 
+  /** hashTuple of the tuple stored in slot*2+dir = v. */
   private slotHash(v: number): number {
     const s = v >> 1;
     const dir = v & 1;
     const base = s * ADDR_STRIDE + dir * 8;
-    const a = this.addr;
-    let h = this.seed ^ ((this.family[s] as number) << 8) ^ (this.proto[s] as number);
-    for (let i = 0; i < 8; i++) h = mix(h, a[base + i] as number);
-    h = mix(h, this.ports[s * 2 + dir] as number);
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    // Stays a small integer (no boxing); callers mask it anyway.
-    return h ^ (h >>> 13);
+    return this.hashWords(
+      this.family[s] as number,
+      this.proto[s] as number,
+      this.addr,
+      base,
+      this.addr,
+      base + 4,
+      (this.ports[s * 2 + dir] as number) | 0,
+      ((this.wide[s] as number) & (1 << dir)) !== 0,
+    );
+  }
+
+  /** The hash of a tuple whose address words are src[so..so+3] and dst[dso..dso+3]. */
+  private hashWords(
+    family: number,
+    proto: number,
+    src: Uint32Array,
+    so: number,
+    dst: Uint32Array,
+    dso: number,
+    ports: number,
+    wide: boolean,
+  ): number {
+    let h = this.seed ^ (family << 8) ^ proto;
+    const a = (src[so] as number) | 0;
+    const b = (dst[dso] as number) | 0;
+    if (!wide) {
+      const pa = ports >>> 16;
+      const pb = ports & 0xffff;
+      if (a < b || (a === b && pa <= pb)) {
+        h = mix(h, a);
+        h = mix(h, b);
+        h = mix(h, (pa << 16) | pb);
+      } else {
+        h = mix(h, b);
+        h = mix(h, a);
+        h = mix(h, (pb << 16) | pa);
+      }
+      return finish(h);
+    }
+    h = mix(h, a);
+    h = mix(h, b);
+    h = mix(h, ports);
+    for (let i = 1; i < 4; i++) h = mix(h, (src[so + i] as number) | 0);
+    for (let i = 1; i < 4; i++) h = mix(h, (dst[dso + i] as number) | 0);
+    return finish(h);
   }
 
   private hashPlace(v: number): void {
+    const h = this.hash;
     let i = this.slotHash(v) & this.hashMask;
-    while ((this.hash[i] as number) >= 0) i = (i + 1) & this.hashMask;
-    if (this.hash[i] === EMPTY) this.hashUsed++;
-    this.hash[i] = v;
+    while ((h[i * ENTRY] as number) >= 0) i = (i + 1) & this.hashMask;
+    const e = i * ENTRY;
+    if (h[e] === EMPTY) this.hashUsed++;
+    const s = v >> 1;
+    const dir = v & 1;
+    const base = s * ADDR_STRIDE + dir * 8;
+    h[e] = v;
+    h[e + E_PORTS] = this.ports[s * 2 + dir] as number;
+    h[e + E_SRC] = this.addr[base] as number;
+    h[e + E_DST] = this.addr[base + 4] as number;
   }
 
   /** Inserts both directions of slot s (confirmation). */
   insert(s: number): void {
-    if ((this.hashUsed + 2) * 2 > this.hash.length) {
+    const size = this.hashMask + 1;
+    if ((this.hashUsed + 2) * 2 > size) {
       // Mostly tombstones: clean up at the same size; mostly live: double.
       const live = this.count * 2;
-      this.rehash(live * 4 > this.hash.length ? this.hash.length * 2 : this.hash.length);
+      this.rehash(live * 4 > size ? size * 2 : size);
     }
     this.hashPlace(s * 2);
     this.hashPlace(s * 2 + 1);
@@ -227,10 +301,10 @@ export class ConnTable {
       const v = s * 2 + dir;
       let i = this.slotHash(v) & this.hashMask;
       for (;;) {
-        const cur = this.hash[i] as number;
+        const cur = this.hash[i * ENTRY] as number;
         if (cur === EMPTY) break;
         if (cur === v) {
-          this.hash[i] = TOMBSTONE;
+          this.hash[i * ENTRY] = TOMBSTONE;
           break;
         }
         i = (i + 1) & this.hashMask;
@@ -241,32 +315,76 @@ export class ConnTable {
   /** Finds a confirmed connection by tuple: slot*2+dir, or -1. */
   find(t: Tuple): number {
     const ports = ((t.sport & 0xffff) << 16) | (t.dport & 0xffff);
-    let i = this.hashTuple(t.family, t.proto, t.src, t.dst, ports) & this.hashMask;
-    const a = this.addr;
+    const tsrc = t.src;
+    const tdst = t.dst;
+    const src0 = (tsrc[0] as number) | 0;
+    const dst0 = (tdst[0] as number) | 0;
+    const beyond =
+      (tsrc[1] as number) |
+      (tsrc[2] as number) |
+      (tsrc[3] as number) |
+      (tdst[1] as number) |
+      (tdst[2] as number) |
+      (tdst[3] as number);
+    const h = this.hash;
+    let i = this.hashTuple(t.family, t.proto, tsrc, tdst, ports) & this.hashMask;
     for (;;) {
-      const v = this.hash[i] as number;
+      const e = i * ENTRY;
+      const v = h[e] as number;
       if (v === EMPTY) return -1;
-      if (v >= 0) {
-        const s = v >> 1;
-        const base = s * ADDR_STRIDE + (v & 1) * 8;
-        if (
-          this.ports[s * 2 + (v & 1)] === ports >>> 0 &&
-          this.proto[s] === t.proto &&
-          this.family[s] === t.family &&
-          a[base] === t.src[0] &&
-          a[base + 4] === t.dst[0] &&
-          a[base + 1] === t.src[1] &&
-          a[base + 2] === t.src[2] &&
-          a[base + 3] === t.src[3] &&
-          a[base + 5] === t.dst[1] &&
-          a[base + 6] === t.dst[2] &&
-          a[base + 7] === t.dst[3]
-        ) {
-          return v;
-        }
+      if (
+        v >= 0 &&
+        h[e + E_PORTS] === ports &&
+        h[e + E_SRC] === src0 &&
+        h[e + E_DST] === dst0 &&
+        this.sameRest(v, t, beyond)
+      ) {
+        return v;
       }
       i = (i + 1) & this.hashMask;
     }
+  }
+
+  /**
+   * The rest of find()'s comparison, once ports and first address words
+   * matched: protocol, family, and the other address words — read from the
+   * slot only when either side has any (`beyond`: the tuple's, OR-ed).
+   */
+  private sameRest(v: number, t: Tuple, beyond: number): boolean {
+    const s = v >> 1;
+    const dir = v & 1;
+    if (this.proto[s] !== t.proto || this.family[s] !== t.family) return false;
+    if (beyond === 0 && ((this.wide[s] as number) & (1 << dir)) === 0) return true;
+    const a = this.addr;
+    const base = s * ADDR_STRIDE + dir * 8;
+    return (
+      a[base + 1] === t.src[1] &&
+      a[base + 2] === t.src[2] &&
+      a[base + 3] === t.src[3] &&
+      a[base + 5] === t.dst[1] &&
+      a[base + 6] === t.dst[2] &&
+      a[base + 7] === t.dst[3]
+    );
+  }
+
+  /**
+   * Reads one cell of each per-connection array a packet of slot `s` goes on
+   * to read and write (expiry, status, counters). With a large table these
+   * are cache misses; loaded back to back right after the lookup, they wait
+   * for memory together instead of one after another as the tracking code
+   * reaches each. The result means nothing: the caller keeps it so the
+   * loads stay.
+   */
+  warm(s: number): number {
+    // Both ends of the counters: an array's start need not be cache-line
+    // aligned, so one slot's 32 bytes may span two lines.
+    // Folded to an int32: a fractional result would be boxed on its way out.
+    return (
+      ((this.expires[s] as number) | 0) ^
+      (this.status[s] as number) ^
+      ((this.acct[s * 4] as number) | 0) ^
+      ((this.acct[s * 4 + 3] as number) | 0)
+    );
   }
 
   /** Live slots in id order (for listings). */
@@ -291,9 +409,17 @@ export class ConnTable {
       this.helper.byteLength +
       this.acct.byteLength +
       this.nextFree.byteLength +
+      this.wide.byteLength +
       this.hash.byteLength
     );
   }
+}
+
+/** Final avalanche; stays a small integer (no boxing), callers mask it anyway. */
+function finish(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  return h ^ (h >>> 13);
 }
 
 function mix(h: number, w: number): number {

@@ -75,8 +75,19 @@ export function icmpTypeMayCreate(family: 4 | 6, type: number): boolean {
 export function invertTuple(t: Tuple, out: Tuple): boolean {
   out.family = t.family;
   out.proto = t.proto;
-  out.src.set(t.dst);
-  out.dst.set(t.src);
+  // Element copies: TypedArray.set costs more than four of them (a new connection's hot path).
+  const os = out.src;
+  const od = out.dst;
+  const ts = t.src;
+  const td = t.dst;
+  os[0] = td[0] as number;
+  os[1] = td[1] as number;
+  os[2] = td[2] as number;
+  os[3] = td[3] as number;
+  od[0] = ts[0] as number;
+  od[1] = ts[1] as number;
+  od[2] = ts[2] as number;
+  od[3] = ts[3] as number;
   if (t.proto === 1 || t.proto === 58) {
     const type = t.dport >>> 8;
     const inv = (t.proto === 1 ? ICMP_INVERSE : ICMPV6_INVERSE)[type] as number;

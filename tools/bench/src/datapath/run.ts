@@ -2,7 +2,8 @@
  * One capture (pair of files) benchmarked: an untimed round of each pass
  * first, then `runs` rounds of read, ref and ct interleaved (the order
  * flips every round) so machine noise hits all three alike; a fresh kernel
- * for every ct pass (untimed setup), garbage collected before every pass.
+ * for every ct pass (untimed setup, kept to the end: see `kernels`),
+ * garbage collected before every pass.
  */
 import { type Kernel, Skb } from "@ctkit/kernel";
 import { conntrackKernel } from "../ct-kernel.js";
@@ -74,6 +75,14 @@ export async function benchCapture(spec: CaptureSpec, runs: number): Promise<Cap
   let refCounts = new PassCounts();
   let ctCounts = new PassCounts();
   const last: { conntrack: ConntrackStats | null } = { conntrack: null };
+  // Every ct pass's kernel stays reachable until the capture is done. A
+  // dropped kernel makes V8 discard the optimized code of the packet path
+  // that refers to it (about forty functions, "weak objects"), so the next
+  // pass would be timed while that code is rebuilt: every other round came
+  // out a quarter slower, with background compiling showing as CPU time
+  // above wall time. A kernel replaying a real capture never drops out from
+  // under its own code; kept, the rounds measure the steady state.
+  const kernels: Kernel[] = [];
   const one = async (mode: Mode, keep: boolean): Promise<void> => {
     if (mode === "read") {
       let n = 0;
@@ -89,6 +98,7 @@ export async function benchCapture(spec: CaptureSpec, runs: number): Promise<Cap
       if (keep) raw.ref.push(t);
     } else {
       const kernel = await conntrackKernel(spec.connections);
+      kernels.push(kernel);
       if (!spec.checksum) kernel.sysctl.set("net.netfilter.nf_conntrack_checksum", "0");
       ctCounts = new PassCounts();
       const c = ctCounts;
