@@ -76,7 +76,18 @@ export function childCounts(ct: Conntrack): Map<number, number> {
   return out;
 }
 
-export function connLine(ct: Conntrack, slot: number, o: ListOptions): string {
+/** Which parts a line of one entry shows: a dump (-L) and an event (-E) carry different ones. */
+interface EntryParts {
+  extended: boolean;
+  /** Seconds left, or -1 to leave the timeout out. */
+  timeout: number;
+  counters: boolean;
+  mark: boolean;
+  helper: boolean;
+}
+
+/** libnetfilter_conntrack's snprintf_default body, each part followed by a space. */
+function entryText(ct: Conntrack, slot: number, p: EntryParts): string {
   const t = ct.table;
   const orig = new Tuple();
   const repl = new Tuple();
@@ -84,22 +95,38 @@ export function connLine(ct: Conntrack, slot: number, o: ListOptions): string {
   t.getTuple(slot, 1, repl);
   const status = t.status[slot] as number;
   const proto = orig.proto;
-  let s = o.extended ? `${orig.family === 4 ? "ipv4     2" : "ipv6     10"} ` : "";
+  let s = p.extended ? `${orig.family === 4 ? "ipv4     2" : "ipv6     10"} ` : "";
   s += `${protoName(proto).padEnd(8)} ${proto} `;
-  if (!o.noTimeout) s += `${Math.max(0, Math.floor((t.expires[slot] as number) - o.now))} `;
+  if (p.timeout >= 0) s += `${p.timeout} `;
   if (proto === 6) s += `${ct.tcpStateName(slot)} `;
   const counters = (dir: 0 | 1) =>
-    o.acct ? `packets=${t.acct[slot * 4 + dir * 2]} bytes=${t.acct[slot * 4 + dir * 2 + 1]} ` : "";
+    p.counters
+      ? `packets=${t.acct[slot * 4 + dir * 2]} bytes=${t.acct[slot * 4 + dir * 2 + 1]} `
+      : "";
   s += tupleText(orig) + counters(0);
   if ((status & Ips.SEEN_REPLY) === 0) s += "[UNREPLIED] ";
   s += tupleText(repl) + counters(1);
   if (status & Ips.ASSURED) s += "[ASSURED] ";
-  s += `mark=${t.mark[slot]} `;
-  const h = ct.helperOf(slot);
+  if (p.mark) s += `mark=${t.mark[slot]} `;
+  const h = p.helper ? ct.helperOf(slot) : null;
   if (h) s += `helper=${h.spec.name} `;
-  const children = (o.children ?? childCounts(ct)).get(slot) ?? 0;
-  s += `use=${1 + children}`;
   return s;
+}
+
+function secondsLeft(ct: Conntrack, slot: number, now: number): number {
+  return Math.max(0, Math.floor((ct.table.expires[slot] as number) - now));
+}
+
+export function connLine(ct: Conntrack, slot: number, o: ListOptions): string {
+  const s = entryText(ct, slot, {
+    extended: o.extended === true,
+    timeout: o.noTimeout ? -1 : secondsLeft(ct, slot, o.now),
+    counters: o.acct,
+    mark: true,
+    helper: true,
+  });
+  const children = (o.children ?? childCounts(ct)).get(slot) ?? 0;
+  return `${s}use=${1 + children}`;
 }
 
 /** `conntrack -L expect` line (libnetfilter_conntrack's expect snprintf). */
@@ -150,29 +177,14 @@ export function eventLine(
   slot: number,
   o: EventLineOptions,
 ): string {
-  const t = ct.table;
-  const orig = new Tuple();
-  const reply = new Tuple();
-  t.getTuple(slot, 0, orig);
-  t.getTuple(slot, 1, reply);
   const destroy = type === "DESTROY";
-  const status = t.status[slot] as number;
-  let s = `${`[${type}]`.padStart(9)} `;
-  if (o.extended) s += `${orig.family === 4 ? "ipv4     2" : "ipv6     10"} `;
-  s += `${protoName(orig.proto).padEnd(8)} ${orig.proto} `;
-  const left = Math.max(0, Math.floor((t.expires[slot] as number) - o.now));
-  if (!destroy || left > 0) s += `${left} `;
-  if (orig.proto === 6) s += `${ct.tcpStateName(slot)} `;
-  const counters = (dir: 0 | 1) =>
-    destroy && o.acct
-      ? `packets=${t.acct[slot * 4 + dir * 2]} bytes=${t.acct[slot * 4 + dir * 2 + 1]} `
-      : "";
-  s += tupleText(orig) + counters(0);
-  if ((status & Ips.SEEN_REPLY) === 0) s += "[UNREPLIED] ";
-  s += tupleText(reply) + counters(1);
-  if (status & Ips.ASSURED) s += "[ASSURED] ";
-  if (o.markEvent || t.mark[slot] !== 0) s += `mark=${t.mark[slot]} `;
-  const helper = destroy ? null : ct.helperOf(slot);
-  if (helper) s += `helper=${helper.spec.name} `;
-  return s.trimEnd();
+  const left = secondsLeft(ct, slot, o.now);
+  const s = entryText(ct, slot, {
+    extended: o.extended === true,
+    timeout: !destroy || left > 0 ? left : -1,
+    counters: destroy && o.acct,
+    mark: o.markEvent === true || ct.table.mark[slot] !== 0,
+    helper: !destroy,
+  });
+  return `${`[${type}]`.padStart(9)} ${s}`.trimEnd();
 }
