@@ -10,8 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatIpv4, openCapture, PacketDecoder } from "@ctkit/packet";
 import { afterAll, describe, expect, it } from "vitest";
-import { BufferIo, runCli } from "../dist/index.js";
-import { repoRoot } from "./harness.js";
+import { replayExample, repoRoot } from "./harness.js";
 
 const ex = join(repoRoot, "examples", "pptp-nat");
 const out = mkdtempSync(join(tmpdir(), "ctkit-demo-pptp-"));
@@ -32,33 +31,18 @@ function greDelivered(file: string): string[] {
 
 describe("pnpm demo: two PPTP clients, one call ID, one NAT address", () => {
   it("loads both helpers on demand and keeps the two calls apart", async () => {
-    const io = new BufferIo();
-    const code = await runCli(
-      [
-        "replay",
-        join(ex, "setup"),
-        "--in",
-        `lan=${join(ex, "lan-in.pcap")}`,
-        "--in",
-        `wan=${join(ex, "wan-in.pcap")}`,
-        "--out-dir",
-        out,
-        "--print",
-      ],
-      io,
-      { cwd: repoRoot, env: {} },
-    );
-    expect(io.stderr).toBe("");
-    expect(code).toBe(0);
-    const gre = io.stdout.split("\n").filter((l) => l.startsWith("gre "));
+    const r = await replayExample(ex, out, "--print");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const gre = r.stdout.split("\n").filter((l) => l.startsWith("gre "));
     expect(gre).toEqual([
       "gre      47 179 src=10.0.0.2 dst=198.51.100.2 srckey=0x1 dstkey=0x4a01 src=198.51.100.2 dst=198.51.100.1 srckey=0x4a01 dstkey=0x9e35 [ASSURED] mark=0 use=1",
       "gre      47 180 src=10.0.0.3 dst=198.51.100.2 srckey=0x1 dstkey=0x4a02 src=198.51.100.2 dst=198.51.100.1 srckey=0x4a02 dstkey=0x9e36 [ASSURED] mark=0 use=1",
     ]);
-    expect(io.stdout).toMatch(/ESTABLISHED src=10\.0\.0\.2 .* helper=pptp use=2\n/);
-    expect(io.stdout).toMatch(/ESTABLISHED src=10\.0\.0\.3 .* helper=pptp use=2\n/);
-    expect(io.stdout).toMatch(/^nf_nat_pptp\s+\d+\s+0$/m);
-    expect(io.stdout).toMatch(/^nf_conntrack_pptp\s+\d+\s+\d+ nf_nat_pptp$/m);
+    expect(r.stdout).toMatch(/ESTABLISHED src=10\.0\.0\.2 .* helper=pptp use=2\n/);
+    expect(r.stdout).toMatch(/ESTABLISHED src=10\.0\.0\.3 .* helper=pptp use=2\n/);
+    expect(r.stdout).toMatch(/^nf_nat_pptp\s+\d+\s+0$/m);
+    expect(r.stdout).toMatch(/^nf_conntrack_pptp\s+\d+\s+\d+ nf_nat_pptp$/m);
     // The server's GRE to the shared address reaches each client as its own call 1.
     expect(greDelivered(join(out, "lan-out.pcap"))).toEqual([
       "10.0.0.2 call 1",

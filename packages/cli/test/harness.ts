@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Kernel, resolveModulePath } from "@ctkit/kernel";
-import { BufferIo, executeInKernel, findCommand } from "../dist/index.js";
+import { BufferIo, executeInKernel, findCommand, runCli } from "../dist/index.js";
 
 export const repoRoot = resolve(fileURLToPath(new URL(".", import.meta.url)), "..", "..", "..");
 export const examplesDir = join(repoRoot, "examples");
@@ -54,4 +54,27 @@ export class Session {
   dispose(): void {
     rmSync(this.stateDir, { recursive: true, force: true });
   }
+}
+
+/** Runs `ctkit ARGV` in process, as the command line would, from the repository root. */
+export async function ctkit(...argv: string[]): Promise<Result> {
+  const io = new BufferIo();
+  const code = await runCli(argv, io, { cwd: repoRoot, env: {} });
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+/** `replay` of a bundled example (DIR/setup, DIR/lan-in.pcap, DIR/wan-in.pcap) into `out`. */
+export function replayExample(dir: string, out: string, ...flags: string[]): Promise<Result> {
+  const input = (ifname: string) => `${ifname}=${join(dir, `${ifname}-in.pcap`)}`;
+  return ctkit(
+    "replay",
+    join(dir, "setup"),
+    "--in",
+    input("lan"),
+    "--in",
+    input("wan"),
+    "--out-dir",
+    out,
+    ...flags,
+  );
 }

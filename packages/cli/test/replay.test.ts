@@ -15,18 +15,11 @@ import {
   PacketDecoder,
 } from "@ctkit/packet";
 import { afterAll, describe, expect, it } from "vitest";
-import { BufferIo, runCli } from "../dist/index.js";
-import { repoRoot } from "./harness.js";
+import { ctkit, replayExample, repoRoot } from "./harness.js";
 
 const ex = join(repoRoot, "examples", "routed");
 const out = mkdtempSync(join(tmpdir(), "ctkit-replay-test-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
-
-async function ctkit(...argv: string[]) {
-  const io = new BufferIo();
-  const code = await runCli(argv, io, { cwd: repoRoot, env: {} });
-  return { code, stdout: io.stdout, stderr: io.stderr };
-}
 
 /** One line per packet: addresses, protocol, TTL, and whether checksums are right. */
 function summarize(file: string): string[] {
@@ -45,16 +38,7 @@ function summarize(file: string): string[] {
 
 describe("ctkit replay", () => {
   it("forwards what the stateful filter allows and answers TTL 1 with time exceeded", async () => {
-    const r = await ctkit(
-      "replay",
-      join(ex, "setup"),
-      "--in",
-      `lan=${join(ex, "lan-in.pcap")}`,
-      "--in",
-      `wan=${join(ex, "wan-in.pcap")}`,
-      "--out-dir",
-      out,
-    );
+    const r = await replayExample(ex, out);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
@@ -100,17 +84,7 @@ describe("ctkit replay", () => {
   });
 
   it("--trace shows each packet's hooks and verdicts", async () => {
-    const r = await ctkit(
-      "replay",
-      join(ex, "setup"),
-      "--in",
-      `lan=${join(ex, "lan-in.pcap")}`,
-      "--in",
-      `wan=${join(ex, "wan-in.pcap")}`,
-      "--out-dir",
-      out,
-      "--trace",
-    );
+    const r = await replayExample(ex, out, "--trace");
     expect(r.stdout).toContain(
       "#13 1700000000.013000 wan in: UDP 198.51.100.10.53 > 10.0.0.2.40099 len 5 ttl 63\n",
     );
