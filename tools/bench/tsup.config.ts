@@ -1,6 +1,8 @@
 import { defineConfig } from "tsup";
+import { base } from "../../tsup.base.js";
 
 export default defineConfig({
+  ...base,
   // child.js is spawned per cold sample and reference-module.js is what the
   // reference imports; ab-replay.js is imported once per build by `ab`;
   // main.js finds them next to itself in dist/.
@@ -10,11 +12,5 @@ export default defineConfig({
     "reference-module": "src/reference-module.ts",
     "ab-replay": "src/ab/replay.ts",
   },
-  format: ["esm"],
-  target: "node20",
-  platform: "node",
   dts: false,
-  sourcemap: true,
-  clean: true,
-  removeNodeProtocol: false,
 });
